@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command (README command 2, and what .ci/run calls): makes the git-ignored test virtualenv
+# .venv with the Python packages the parity tests compare against, then runs every test suite.
+# Extra arguments go to Maven, e.g. scripts/test.sh -pl core -Dtest='*Tokenizer*'.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+REQ="scripts/requirements-test.txt"
+STAMP=".venv/.requirements.sha256"
+want="$(sha256sum "$REQ" | cut -d' ' -f1)"
+if [ ! -x .venv/bin/python ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
+  echo "== setting up the test virtualenv .venv ($REQ)"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r "$REQ"
+  echo "$want" > "$STAMP"
+fi
+echo "== mvn verify (unit, integration and parity tests)"
+exec mvn -B verify "$@"
