@@ -45,7 +45,8 @@ public final class CheckpointWriter implements AutoCloseable {
 
     /**
      * Starts a checkpoint at {@code dir} (which must not exist yet, or be an empty directory) whose
-     * weights file will hold exactly {@code specs}, in that order.
+     * weights file will hold exactly {@code specs} (laid out as Python safetensors lays them out; tensors
+     * may be written in any order).
      */
     public static CheckpointWriter create(Path dir, LlamaConfig config, List<TensorSpec> specs,
                                           Map<String, String> metadata) throws IOException {

@@ -186,6 +186,11 @@ public record LlamaConfig(
             throw f.error("$.architectures[0]", "expected \"LlamaForCausalLM\" (got " + JsonFields.describe(arch.get(0))
                     + "); only Llama-style decoders are supported");
         }
+        JsonNode act = JsonFields.optional(o, "hidden_act");
+        if (act != null && !"silu".equals(act.asText())) {
+            throw f.error("$.hidden_act", "expected \"silu\" (got " + JsonFields.describe(act)
+                    + "); Llama-style decoders use a SwiGLU MLP");
+        }
         int vocab = f.requireInt(o, "$", "vocab_size");
         int hidden = f.requireInt(o, "$", "hidden_size");
         int inter = f.requireInt(o, "$", "intermediate_size");
@@ -248,7 +253,9 @@ public record LlamaConfig(
         }
         Map<String, Object> extra = new LinkedHashMap<>();
         for (var e : o.properties()) {
-            if (!KNOWN.contains(e.getKey())) {
+            boolean implied = e.getKey().equals("architectures") || e.getKey().equals("hidden_act")
+                    || (e.getKey().equals("model_type") && "llama".equals(e.getValue().asText()));
+            if (!KNOWN.contains(e.getKey()) && !implied) {
                 extra.put(e.getKey(), JsonFields.MAPPER.convertValue(e.getValue(), Object.class));
             }
         }
@@ -306,9 +313,7 @@ public record LlamaConfig(
         if (padTokenId != null) {
             o.put("pad_token_id", padTokenId);
         }
-        if (!extra.containsKey("hidden_act")) {
-            o.put("hidden_act", "silu");
-        }
+        o.put("hidden_act", "silu");
         extra.forEach((k, v) -> o.set(k, JsonFields.MAPPER.valueToTree(v)));
         return o;
     }
