@@ -10,6 +10,11 @@
         For each line {"text": ...} of TEXTS_JSONL write {"ids": [...], "round_trip": bool} to
         OUT_JSONL: ids from encode(text, add_special_tokens=False), and whether decode(ids) == text.
         Prints a JSON summary (lines, tokens, vocab size).
+  chat TOKENIZER_DIR CHATS_JSON
+        Render each chat of CHATS_JSON ([[{"role", "content"}, ...], ...]) with the chat_template of
+        TOKENIZER_DIR/tokenizer_config.json in a Jinja2 sandbox configured as transformers'
+        apply_chat_template does (trim_blocks, lstrip_blocks), once with and once without the generation
+        prompt; print the renderings as a JSON list of [with, without] pairs.
 """
 import gzip
 import json
@@ -70,11 +75,25 @@ def encode(tokenizer_json, texts_jsonl, out_jsonl):
     print(json.dumps({"lines": len(texts), "tokens": n_tokens, "vocab_size": tok.get_vocab_size()}))
 
 
+def chat(tokenizer_dir, chats_json):
+    import os
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    with open(os.path.join(tokenizer_dir, "tokenizer_config.json"), encoding="utf-8") as f:
+        template = json.load(f)["chat_template"]
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    compiled = env.from_string(template)
+    with open(chats_json, encoding="utf-8") as f:
+        chats = json.load(f)
+    print(json.dumps([[compiled.render(messages=c, add_generation_prompt=g) for g in (True, False)] for c in chats]))
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "train" and len(argv) == 6:
         train(*argv[2:])
     elif len(argv) >= 2 and argv[1] == "encode" and len(argv) == 5:
         encode(*argv[2:])
+    elif len(argv) >= 2 and argv[1] == "chat" and len(argv) == 4:
+        chat(*argv[2:])
     else:
         sys.exit(__doc__)
 
