@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmagentos.core.json.JsonFields;
 import io.llmagentos.core.progress.ProgressListener;
+import io.llmagentos.testsupport.MixedText;
 import io.llmagentos.testsupport.Python;
 import io.llmagentos.testsupport.RepoPaths;
 import java.io.BufferedReader;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmagentos.core.json.JsonFields;
 import io.llmagentos.core.json.JsonFormatException;
 import io.llmagentos.core.progress.ProgressListener;
+import io.llmagentos.testsupport.MixedText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.llmagentos.core.tokenizer;
+package io.llmagentos.testsupport;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * contractions in all cases, code, long whitespace runs, every line-break style, NBSP/NEL/ideographic
  * space, control characters and the special tokens themselves.
  */
-final class MixedText {
+public final class MixedText {
     private static final String[] PIECES = {
         "Replace the hydraulic filter every 500 hours.", " Torque the M12 bolts to 85 N·m", "check the O-ring",
         "The pump's seal isn't leaking; it's the valve's gasket.", "WE'LL SHIP IT", "You'Re sure? I'M NOT.",
@@ -30,7 +30,7 @@ final class MixedText {
     }
 
     /** Lines of mixed text, {@code totalChars} characters or more in all. */
-    static List<String> lines(long seed, int totalChars) {
+    public static List<String> lines(long seed, int totalChars) {
         SplittableRandom r = new SplittableRandom(seed);
         List<String> out = new ArrayList<>();
         int total = 0;
@@ -56,7 +56,7 @@ final class MixedText {
     }
 
     /** Random valid code points from the whole Unicode range (no surrogates, no unassigned-heavy planes). */
-    static String randomCodePoints(SplittableRandom r, int n) {
+    public static String randomCodePoints(SplittableRandom r, int n) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < n; i++) {
             int cp;
