@@ -307,7 +307,17 @@ public final class LlamaModel implements AutoCloseable {
         if (values.length != a.size()) {
             throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + a.getShape());
         }
-        a.set(values);
+        try (NDArray v = manager.create(values, a.getShape()).toDevice(a.getDevice(), false)) {
+            copyInto(a, v);
+        }
+    }
+
+    /**
+     * Copies {@code src} into {@code dst} in place (same shape), keeping {@code dst}'s identity, device and
+     * gradient flag. ({@code NDArray.set(Buffer)} would re-point a CPU tensor at the buffer's memory.)
+     */
+    static void copyInto(NDArray dst, NDArray src) {
+        dst.set(new ai.djl.ndarray.index.NDIndex("..."), src);
     }
 
     /** Every parameter's float values by name (a copy on the Java heap). */

@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             TokenizerCommand.class,
             CheckpointCommand.class,
             DatasetsCommand.class,
+            TrainCommand.class,
+            GenerateCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AgentosCli implements Runnable {
@@ -24,6 +26,10 @@ public final class AgentosCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Nothing is downloaded at run time: DJL takes libtorch from the pytorch-native-cpu jar.
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
         System.exit(run(args));
     }
 
@@ -35,6 +41,12 @@ public final class AgentosCli implements Runnable {
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new AgentosCli());
         cl.setExecutionExceptionHandler(AgentosCli::handleFailure);
+        cl.setUsageHelpWidth(120);
+        for (CommandLine mode : cl.getSubcommands().get("train").getSubcommands().values()) {
+            if (!mode.getCommandName().equals("help")) {
+                mode.getCommandSpec().usageMessage().footer(TrainCommand.footer());
+            }
+        }
         return cl;
     }
 
