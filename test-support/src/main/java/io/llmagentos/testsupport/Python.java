@@ -50,6 +50,28 @@ public final class Python {
         return py;
     }
 
+    /**
+     * A Python at {@code interpreter} that can import every named module, or a visible skip on every machine,
+     * CI included ({@link Guards#requireOptional}): for heavy references such as torch that CI's virtualenv
+     * does not carry. {@code howToProvide} tells the reader how to get such an interpreter.
+     */
+    public static Python optional(Path interpreter, String howToProvide, String... modules) {
+        Guards.requireOptional(Files.isExecutable(interpreter), "no Python interpreter at " + interpreter + "; "
+                + howToProvide);
+        Python py = new Python(interpreter);
+        for (String m : modules) {
+            boolean ok;
+            try {
+                py.run(List.of("-c", "import " + m), 300);
+                ok = true;
+            } catch (AssertionFailedError e) {
+                ok = false;
+            }
+            Guards.requireOptional(ok, "Python module '" + m + "' does not import in " + interpreter + "; " + howToProvide);
+        }
+        return py;
+    }
+
     public Path interpreter() {
         return interpreter;
     }

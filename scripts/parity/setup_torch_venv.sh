@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Makes the git-ignored virtualenv .venv-torch (torch + transformers) that TransformersRoundTripTest (training)
+# runs scripts/parity/llama_check.py in. CI's .venv does not carry torch (several GB from PyPI, CUDA libraries
+# included), so that test skips visibly without this interpreter. Then run:
+#   mvn -B -o -pl training test -Dtest=TransformersRoundTripTest -Dsurefire.failIfNoSpecifiedTests=false \
+#       -Dagentos.python.torch="$PWD/.venv-torch/bin/python"
+# Options: VENV=DIR to put it elsewhere. Versions are pinned below; an existing venv is only topped up.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV="${VENV:-$REPO/.venv-torch}"
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/pip" install -q --disable-pip-version-check \
+  torch==2.15.0 transformers==5.24.0 safetensors==0.8.0 numpy==2.4.6
+"$VENV/bin/python" -c 'import torch, transformers, safetensors; print("torch", torch.__version__, "transformers", transformers.__version__, "at", __import__("sys").executable)'
