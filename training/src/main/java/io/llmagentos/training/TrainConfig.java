@@ -108,6 +108,12 @@ public record TrainConfig(TrainMode mode, String preset, Map<String, String> mod
      * {@code data.tokenizer}, {@code output}.
      */
     public TrainConfig with(Map<String, String> overrides) throws ConfigException {
+        TrainConfig c = apply(overrides);
+        c.validate(null);
+        return c;
+    }
+
+    private TrainConfig apply(Map<String, String> overrides) throws ConfigException {
         Map<String, String> o = new LinkedHashMap<>(options);
         String p = preset;
         Path ck = checkpoint;
@@ -133,13 +139,16 @@ public record TrainConfig(TrainMode mode, String preset, Map<String, String> mod
                 }
             }
         }
-        TrainConfig c = new TrainConfig(mode, p, modelConfig, ck, sh, sf, tk, out, o);
-        c.validate(null);
-        return c;
+        return new TrainConfig(mode, p, modelConfig, ck, sh, sf, tk, out, o);
     }
 
     /** Reads {@code train.yaml}; every error names the file, line and key. */
     public static TrainConfig load(Path file, TrainMode mode) throws IOException {
+        return load(file, mode, Map.of());
+    }
+
+    /** Reads {@code train.yaml} with settings replaced (CLI {@code -o key=value}) before it is validated. */
+    public static TrainConfig load(Path file, TrainMode mode, Map<String, String> overrides) throws IOException {
         YamlDoc y = YamlDoc.load(file);
         Map<String, String> opts = new LinkedHashMap<>();
         for (Option o : OPTIONS) {
@@ -158,6 +167,7 @@ public record TrainConfig(TrainMode mode, String preset, Map<String, String> mod
             throw y.error(unknown.get(0), "unknown setting; known settings: model.preset, model.config, model.checkpoint, "
                     + "data.shards, data.sft, data.tokenizer, output, " + String.join(", ", OPTIONS.stream().map(Option::key).toList()));
         }
+        c = c.apply(overrides);
         c.validate(y);
         return c;
     }

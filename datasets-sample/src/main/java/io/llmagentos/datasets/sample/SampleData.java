@@ -27,6 +27,30 @@ public final class SampleData {
         }
     }
 
+    /** The committed sample datasets (datasets-sample/data), bundled in this jar. */
+    public static final List<String> DATASET_FILES = List.of("corpus-00000.jsonl.gz", "manifest.json", "sft.jsonl",
+            "eval.jsonl", "calibration.jsonl");
+
+    /**
+     * Copies the committed sample datasets (the dirty corpus shard, its ground-truth manifest, and the SFT,
+     * eval and calibration sets) into {@code dir}; returns the paths by file name.
+     */
+    public static java.util.Map<String, java.nio.file.Path> copyDatasets(java.nio.file.Path dir) throws IOException {
+        java.nio.file.Files.createDirectories(dir);
+        java.util.Map<String, java.nio.file.Path> out = new java.util.LinkedHashMap<>();
+        for (String f : DATASET_FILES) {
+            try (InputStream in = SampleData.class.getResourceAsStream("data/" + f)) {
+                if (in == null) {
+                    throw new IllegalStateException("bundled dataset " + f + " is missing from the datasets-sample jar");
+                }
+                java.nio.file.Path target = dir.resolve(f);
+                java.nio.file.Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                out.put(f, target);
+            }
+        }
+        return out;
+    }
+
     /** The field-service sample split into its documents (paragraphs separated by blank lines). */
     public static List<String> fieldServiceDocuments() {
         List<String> docs = new ArrayList<>();

@@ -42,10 +42,7 @@ final class TrainCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            TrainConfig cfg = TrainConfig.load(config, mode());
-            if (!overrides.isEmpty()) {
-                cfg = cfg.with(overrides);
-            }
+            TrainConfig cfg = TrainConfig.load(config, mode(), overrides);
             System.out.printf(Locale.ROOT, "agentos train %s: %s -> %s%n", mode().name().toLowerCase(Locale.ROOT), config,
                     cfg.output().toAbsolutePath());
             MetricsListener printer = (step, m) -> {
