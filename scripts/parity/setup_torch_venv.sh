@@ -2,7 +2,7 @@
 # Makes the git-ignored virtualenv .venv-torch (torch + transformers) that TransformersRoundTripTest (training)
 # runs scripts/parity/llama_check.py in. CI's .venv does not carry torch (several GB from PyPI, CUDA libraries
 # included), so that test skips visibly without this interpreter. Then run:
-#   mvn -B -o -pl training test -Dtest=TransformersRoundTripTest -Dsurefire.failIfNoSpecifiedTests=false \
+#   mvn -B -o -pl training -am test -Dtest=TransformersRoundTripTest -Dsurefire.failIfNoSpecifiedTests=false \
 #       -Dagentos.python.torch="$PWD/.venv-torch/bin/python"
 # Options: VENV=DIR to put it elsewhere. Versions are pinned below; an existing venv is only topped up.
 set -euo pipefail

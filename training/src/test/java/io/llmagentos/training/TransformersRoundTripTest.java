@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,7 +43,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * repository root, made by {@code scripts/parity/setup_torch_venv.sh}). Run it with
  * <pre>
  *   scripts/parity/setup_torch_venv.sh
- *   mvn -B -o -pl training test -Dtest=TransformersRoundTripTest -Dsurefire.failIfNoSpecifiedTests=false \
+ *   mvn -B -o -pl training -am test -Dtest=TransformersRoundTripTest -Dsurefire.failIfNoSpecifiedTests=false \
  *       -Dagentos.python.torch=$PWD/.venv-torch/bin/python
  * </pre>
  */
@@ -53,15 +52,21 @@ class TransformersRoundTripTest {
     /** Logits of BF16-rounded weights against the float32 model's (logits here are O(1)). */
     static final double BF16_ATOL = 0.1;
 
-    static Python torch;
+    private static Python torch;
 
-    @BeforeAll
-    static void python() {
-        String p = System.getProperty("agentos.python.torch");
-        Path exe = p == null || p.isBlank() ? RepoPaths.root().resolve(".venv-torch/bin/python") : Path.of(p);
-        torch = Python.optional(exe, "this test needs torch + transformers, which CI's .venv does not carry: run "
-                + "scripts/parity/setup_torch_venv.sh (makes .venv-torch) or pass -Dagentos.python.torch=PYTHON",
-                "torch", "transformers", "safetensors");
+    /**
+     * The torch interpreter, looked up once; without one, each test is reported skipped with the reason (in a
+     * test rather than {@code @BeforeAll}, so that surefire counts the skips).
+     */
+    static synchronized Python torch() {
+        if (torch == null) {
+            String p = System.getProperty("agentos.python.torch");
+            Path exe = p == null || p.isBlank() ? RepoPaths.root().resolve(".venv-torch/bin/python") : Path.of(p);
+            torch = Python.optional(exe, "this test needs torch + transformers, which CI's .venv does not carry: run "
+                    + "scripts/parity/setup_torch_venv.sh (makes .venv-torch) or pass -Dagentos.python.torch=PYTHON",
+                    "torch", "transformers", "safetensors");
+        }
+        return torch;
     }
 
     /** A GQA model with an untied head and default rope, or a tied one with llama3 rope scaling. */
@@ -121,7 +126,7 @@ class TransformersRoundTripTest {
         Path idsFile = work.resolve(ckpt.getFileName() + "-ids.json");
         Files.writeString(idsFile, JsonFields.MAPPER.writeValueAsString(ids), StandardCharsets.UTF_8);
         Path out = work.resolve(ckpt.getFileName() + "-logits.safetensors");
-        String stdout = torch.runScript(RepoPaths.script("parity/llama_check.py"), ckpt.toString(), idsFile.toString(),
+        String stdout = torch().runScript(RepoPaths.script("parity/llama_check.py"), ckpt.toString(), idsFile.toString(),
                 out.toString());
         JsonNode info = JsonFields.MAPPER.readTree(stdout.strip().lines().reduce((a, b) -> b).orElseThrow());
         System.out.println(ckpt.getFileName() + ": " + info);
@@ -134,6 +139,7 @@ class TransformersRoundTripTest {
     @ParameterizedTest
     @ValueSource(strings = {"gqa-untied", "tied-llama3"})
     void savedCheckpointReproducesOurLogitsInTransformers(String name, @TempDir Path work) throws Exception {
+        torch(); // or a visible skip
         LlamaConfig c = config(name);
         int[][] ids = ids(c.vocabSize(), 11);
         try (LlamaModel ours = model(c, 2024); NDManager m = NDManager.newBaseManager(Device.cpu())) {
