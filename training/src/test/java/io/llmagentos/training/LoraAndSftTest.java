@@ -146,6 +146,20 @@ class LoraAndSftTest {
             assertThatThrownBy(() -> LlamaModel.load(ck, Device.cpu()))
                     .hasMessageContaining("missing tensor model.layers.2.self_attn.q_proj.weight");
         }
+        // a tokenizer with more tokens than the model has embeddings
+        io.llmagentos.core.config.LlamaConfig tiny = io.llmagentos.core.config.LlamaConfig.of(300, 16, 32, 1, 2, 1, 32);
+        Path mismatched = tmp.resolve("mismatched");
+        try (LlamaModel m = LlamaModel.random(tiny, 1, Device.cpu());
+             io.llmagentos.core.checkpoint.CheckpointWriter w = io.llmagentos.core.checkpoint.CheckpointWriter.create(
+                     mismatched, tiny, m.tensorSpecs(io.llmagentos.core.safetensors.DType.F32), null)) {
+            m.writeWeights(w.weights());
+            w.tokenizer(Tokenizer.load(dir.resolve("tokenizer")));
+            w.commit();
+        }
+        try (Checkpoint ck = Checkpoint.open(mismatched)) {
+            assertThatThrownBy(() -> LlamaModel.load(ck, Device.cpu()))
+                    .hasMessageContaining("the tokenizer has 400 tokens but config.json vocab_size is 300");
+        }
         Path yaml = tmp.resolve("t.yaml");
         java.nio.file.Files.writeString(yaml, "model:\n  preset: demo-student\ndata:\n  shards: x\noutput: o\ntraining:\n"
                 + "  lr: fast\n");
