@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             InfoCommand.class,
             TokenizerCommand.class,
             CheckpointCommand.class,
+            DatasetsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AgentosCli implements Runnable {
@@ -44,7 +45,7 @@ public final class AgentosCli implements Runnable {
     private static int handleFailure(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        err.println(cl.getColorScheme().errorText("agentos " + cl.getCommandName() + ": " + msg));
+        err.println(cl.getColorScheme().errorText(cl.getCommandSpec().qualifiedName() + ": " + msg));
         if ("1".equals(System.getenv("AGENTOS_DEBUG"))) {
             e.printStackTrace(err);
         } else if (e instanceof RuntimeException && !(e instanceof IllegalArgumentException)) {
