@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *   corpus/{train,validation,test}/part-*.jsonl.gz   kept documents {id, source, text}, sorted by id
  *   rejects/part-*.jsonl.gz                          filtered and duplicate documents with stage and reason
  *   quarantine/part-*.json                           malformed records {file, line, reason, detail}
- *   shards/{split}-NNNNN.tokens                      token shards (with a tokenizer)
+ *   shards/{split}/{split}-NNNNN.tokens              token shards (with a tokenizer)
  *   prep-report.json, lineage.json, prep-config.yaml
  * </pre>
  */
@@ -122,9 +122,14 @@ public final class DataPrep {
         // scan: digests and record counts, independent of parsing.
         long t = System.nanoTime();
         p.status("scan " + files.size() + " files");
-        char sep = config.input().csvSeparator().charAt(0);
+        PrepConfig.Input inputCfg = config.input();
         List<Row> scanned = new ArrayList<>(jsc.parallelize(files, Math.max(1, files.size()))
-                .map(f -> RowFactory.create(InputFiles.scan(f, sep))).collect());
+                .map(f -> RowFactory.create(InputFiles.scan(f, inputCfg))).collect());
+        for (Row r : scanned) {
+            if (!r.isNullAt(5)) {
+                throw new PrepException(r.getString(5));
+            }
+        }
         List<PrepReport.InputStat> inputStats = new ArrayList<>();
         List<String> parquet = new ArrayList<>();
         for (int i = 0; i < scanned.size(); i++) {

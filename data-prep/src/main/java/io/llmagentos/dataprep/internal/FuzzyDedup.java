@@ -84,6 +84,10 @@ public final class FuzzyDedup {
                     return RowFactory.create(r.getString(0), r.getString(1), h, Vectors.sparse(Shingles.DIMENSION, h, ones));
                 }), Encoders.row(FEATURES)).persist(StorageLevel.MEMORY_AND_DISK());
 
+        if (feats.isEmpty()) {
+            feats.unpersist();
+            return new Result(spark.createDataFrame(List.of(), DUPLICATES), 0, 0, 0);
+        }
         int bands = cfg.bands();
         int rows = cfg.rowsPerBand();
         MinHashLSHModel model = new MinHashLSH().setNumHashTables(bands * rows).setSeed(cfg.seed())

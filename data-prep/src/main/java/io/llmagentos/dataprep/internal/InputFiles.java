@@ -101,8 +101,12 @@ public final class InputFiles {
         return new InputFile(uri, name, f);
     }
 
-    /** Bytes, SHA-256 of the stored bytes, and records as the reader frames them (Parquet: -1, counted by Spark). */
-    public static Object[] scan(InputFile f, char csvSeparator) throws IOException {
+    /**
+     * name, uri, bytes, SHA-256 of the stored bytes, records as the reader frames them (Parquet: -1, counted
+     * by Spark), and a problem that stops the job before ingest (a CSV header without the text column) or null.
+     */
+    public static Object[] scan(InputFile f, PrepConfig.Input cfg) throws IOException {
+        char csvSeparator = cfg.csvSeparator().charAt(0);
         Path p = new Path(f.uri());
         FileSystem fs = p.getFileSystem(new Configuration());
         MessageDigest md;
@@ -126,6 +130,18 @@ public final class InputFiles {
                 records = RecordReader.countRecords(in, f.format(), csvSeparator);
             }
         }
-        return new Object[] {f.name(), f.uri(), bytes, Transforms.hex(md.digest()), records};
+        String problem = null;
+        if (f.format() == PrepConfig.Format.CSV) {
+            try (LineSource src = LineSource.open(f.uri())) {
+                List<String> header = src.next() ? RecordReader.csvFields(
+                        new String(src.bytes(), 0, src.length(), java.nio.charset.StandardCharsets.UTF_8), csvSeparator)
+                        : List.of();
+                if (!header.contains(cfg.textField())) {
+                    problem = f.name() + ":1: CSV header has no column \"" + cfg.textField() + "\" (columns: " + header
+                            + "); set input.textField";
+                }
+            }
+        }
+        return new Object[] {f.name(), f.uri(), bytes, Transforms.hex(md.digest()), records, problem};
     }
 }

@@ -79,6 +79,11 @@ public final class RecordReader {
         return format == PrepConfig.Format.CSV ? Math.max(0, lines - 1) : lines;
     }
 
+    /** Fields of one CSV record (RFC 4180 quoting). */
+    public static List<String> csvFields(String record, char sep) {
+        return CsvIterator.parse(record, sep);
+    }
+
     static Row row(String file, long line, String docId, String source, String text, String reason, String detail) {
         return RowFactory.create(file + ":" + line, file, line, docId, source, text, reason, detail);
     }

@@ -28,7 +28,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Tokenizes the kept documents with the core tokenizer and packs them into token shards, one shard per
+ * Tokenizes the kept documents with the core tokenizer and packs them into token shards
+ * ({@code <dir>/<split>/<split>-NNNNN.tokens}, so each split opens as one {@code TokenShardSet}), one shard per
  * Spark partition: documents go to {@code shardsPerSplit} partitions by hash of their id and are packed
  * in id order, so the shards are the same on every run. Executors load the tokenizer from its path and
  * write the shards themselves (a shared file system on a cluster); the driver only gathers the counts.
@@ -59,9 +60,13 @@ public final class ShardPacker {
         String digest = tok.digest();
         int seqLen = cfg.seqLen();
         Files.createDirectories(dir);
-        try (Stream<Path> old = Files.list(dir)) {
-            for (Path f : old.filter(f -> f.getFileName().toString().endsWith(".tokens")).toList()) {
-                Files.delete(f);
+        for (String split : List.of("train", "validation", "test")) {
+            Path sub = dir.resolve(split);
+            Files.createDirectories(sub);
+            try (Stream<Path> old = Files.list(sub)) {
+                for (Path f : old.filter(f -> f.getFileName().toString().endsWith(".tokens")).toList()) {
+                    Files.delete(f);
+                }
             }
         }
         String tokUri = tokPath.toString();
@@ -73,7 +78,7 @@ public final class ShardPacker {
             MapPartitionsFunction<Row, Row> write = rows -> packPartition(rows, split, tokUri, dirStr, vocab, seqLen,
                     digest, eos, pad);
             for (Row r : part.mapPartitions(write, Encoders.row(SHARD)).collectAsList()) {
-                out.add(new PrepReport.Shard(r.getString(0), r.getString(1), r.getLong(2), r.getLong(3), r.getLong(4)));
+                out.add(new PrepReport.Shard(r.getString(0), r.getString(0) + "/" + r.getString(1), r.getLong(2), r.getLong(3), r.getLong(4)));
             }
         }
         out.sort(Comparator.comparing(PrepReport.Shard::file));
@@ -91,7 +96,7 @@ public final class ShardPacker {
                     + ", expected " + digest + ")");
         }
         String name = String.format("%s-%05d.tokens", split, TaskContext.getPartitionId());
-        Path file = Path.of(dir, name);
+        Path file = Path.of(dir, split, name);
         try (TokenShardWriter w = new TokenShardWriter(file, vocab, seqLen, digest, eos, pad)) {
             while (rows.hasNext()) {
                 w.addDocument(tok.encode(rows.next().getString(1)));
