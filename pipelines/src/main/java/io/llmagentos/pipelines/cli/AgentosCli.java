@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             TokenizerCommand.class,
             CheckpointCommand.class,
             DatasetsCommand.class,
+            PrepCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AgentosCli implements Runnable {
