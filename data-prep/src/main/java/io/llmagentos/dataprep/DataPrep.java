@@ -169,7 +169,9 @@ public final class DataPrep {
         // clean: normalization + quality filters.
         t = System.nanoTime();
         p.status("normalize + filter");
-        Dataset<Row> clean = store.stage("clean", () -> ingest.filter(col("reason").isNull())
+        // One task per file in ingest; spread the documents over every core before the CPU-heavy steps.
+        int tasks = Math.max(2, spark.sparkContext().defaultParallelism() * 2);
+        Dataset<Row> clean = store.stage("clean", () -> ingest.filter(col("reason").isNull()).repartition(tasks)
                 .mapPartitions(Transforms.cleanAndFilter(config), org.apache.spark.sql.Encoders.row(Schemas.CLEAN)));
         done(p, seconds, "clean", t);
         Dataset<Row> passed = clean.filter(col("reason").isNull());

@@ -3,7 +3,6 @@ package io.llmagentos.dataprep.internal;
 import io.llmagentos.dataprep.PrepConfig;
 import java.io.Serializable;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -141,77 +140,93 @@ public final class QualityFilter implements Serializable {
     }
 
     private Verdict ngramRules(String[] words, int start, long chars) {
-        String[] w = new String[words.length - start];
-        for (int i = start; i < words.length; i++) {
-            w[i - start] = words[i].toLowerCase(Locale.ROOT);
+        int n = words.length - start;
+        // Words become dense ids so n-grams are 64-bit hashes of ids, not joined strings.
+        int[] ids = new int[n];
+        int[] len = new int[n];
+        Map<String, Integer> vocab = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            String w = words[start + i].toLowerCase(Locale.ROOT);
+            ids[i] = vocab.computeIfAbsent(w, k -> vocab.size());
+            len[i] = w.length();
         }
         double[] top = {0, 0, q.maxTopNgramFraction2(), q.maxTopNgramFraction3(), q.maxTopNgramFraction4()};
-        for (int n = 2; n <= 4; n++) {
-            if (w.length < n) {
-                break;
-            }
-            Map<String, Integer> counts = new HashMap<>();
-            for (int i = 0; i + n <= w.length; i++) {
-                counts.merge(join(w, i, n), 1, Integer::sum);
-            }
-            String best = null;
+        for (int g = 2; g <= 4 && g <= n; g++) {
+            LongCounts counts = new LongCounts(n);
+            long bestKey = 0;
             int bestCount = 0;
-            for (Map.Entry<String, Integer> e : counts.entrySet()) {
-                if (e.getValue() > bestCount) {
-                    best = e.getKey();
-                    bestCount = e.getValue();
+            int bestStart = 0;
+            for (int i = 0; i + g <= n; i++) {
+                long key = gram(ids, i, g);
+                int c = counts.increment(key);
+                if (c > bestCount) {
+                    bestCount = c;
+                    bestKey = key;
+                    bestStart = i;
                 }
             }
-            if (bestCount > 1) {
-                double frac = (best.length() - (n - 1)) * (double) bestCount / chars;
-                if (frac > top[n]) {
-                    return new Verdict("top_" + n + "gram", fmt(frac) + " > " + top[n]);
+            if (bestCount > 1 && bestKey == gram(ids, bestStart, g)) {
+                long gramChars = 0;
+                for (int k = bestStart; k < bestStart + g; k++) {
+                    gramChars += len[k];
+                }
+                double frac = gramChars * (double) bestCount / chars;
+                if (frac > top[g]) {
+                    return new Verdict("top_" + g + "gram", fmt(frac) + " > " + top[g]);
                 }
             }
         }
-        for (int n = 5; n <= 10; n++) {
-            if (w.length < n) {
-                break;
-            }
-            double limit = q.maxDuplicateNgramFraction5() - (n - 5) * 0.01;
-            double frac = repeatedNgramChars(w, n) / (double) chars;
+        for (int g = 5; g <= 10 && g <= n; g++) {
+            double limit = q.maxDuplicateNgramFraction5() - (g - 5) * 0.01;
+            double frac = repeatedNgramChars(ids, len, g) / (double) chars;
             if (frac > limit) {
-                return new Verdict("duplicate_" + n + "grams", fmt(frac) + " > " + fmt(limit));
+                return new Verdict("duplicate_" + g + "grams", fmt(frac) + " > " + fmt(limit));
             }
         }
         return null;
+    }
+
+    private static long gram(int[] ids, int i, int g) {
+        long h = 1125899906842597L;
+        for (int k = i; k < i + g; k++) {
+            h = 31 * h + ids[k];
+            h ^= h >>> 29;
+        }
+        return h * 0x9E3779B97F4A7C15L;
     }
 
     /**
      * Chars of word n-grams that repeat an earlier one, scanning left to right and jumping past each
      * repeat so overlapping repeats are not counted twice (as datatrove's Gopher repetition filter does).
      */
-    static long repeatedNgramChars(String[] w, int n) {
-        Set<String> seen = new HashSet<>();
+    static long repeatedNgramChars(int[] ids, int[] len, int g) {
+        LongCounts seen = new LongCounts(ids.length);
         long repeated = 0;
         int i = 0;
-        while (i + n <= w.length) {
-            String g = join(w, i, n);
-            if (seen.contains(g)) {
-                repeated += g.length() - (n - 1);
-                i += n;
+        while (i + g <= ids.length) {
+            long key = gram(ids, i, g);
+            if (seen.increment(key) > 1) {
+                for (int k = i; k < i + g; k++) {
+                    repeated += len[k];
+                }
+                i += g;
             } else {
-                seen.add(g);
                 i++;
             }
         }
         return repeated;
     }
 
-    private static String join(String[] w, int i, int n) {
-        StringBuilder b = new StringBuilder();
-        for (int k = i; k < i + n; k++) {
-            if (k > i) {
-                b.append(' ');
-            }
-            b.append(w[k]);
+    /** {@link #repeatedNgramChars(int[], int[], int)} on words (tests and reference). */
+    static long repeatedNgramChars(String[] w, int g) {
+        Map<String, Integer> vocab = new HashMap<>();
+        int[] ids = new int[w.length];
+        int[] len = new int[w.length];
+        for (int i = 0; i < w.length; i++) {
+            ids[i] = vocab.computeIfAbsent(w[i], k -> vocab.size());
+            len[i] = w[i].length();
         }
-        return b.toString();
+        return repeatedNgramChars(ids, len, g);
     }
 
     private static boolean hasLetter(String w) {

@@ -15,22 +15,25 @@ import java.util.regex.Pattern;
 public final class TextNormalizer implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** Lines that are page chrome in any site: cookie banners, navigation, footers, share bars. */
+    /**
+     * Lines that are page chrome on any site: cookie banners, navigation, footers, share bars. Each is
+     * searched for inside the line ({@code find}), so none needs a leading {@code .*} to backtrack over.
+     */
     public static final List<String> DEFAULT_BOILERPLATE = List.of(
-            "(?i).*\\b(?:we|this (?:web)?site|our site)\\b.{0,40}\\buses? cookies\\b.*",
-            "(?i).*\\bcookie (?:policy|settings|preferences)\\b.*",
-            "(?i).*\\bwe value your privacy\\b.*",
-            "(?i)^\\s*\\[?(?:accept(?: all)?|decline|reject all|i agree)\\]?(?:\\s*[|/]\\s*\\[?(?:accept(?: all)?|decline|"
-                    + "reject all|more information|settings|i agree)\\]?)*\\s*$",
-            "(?i)^\\s*skip to (?:main )?content\\s*$",
-            "(?i)^\\s*home\\s*(?:>|›|»|/)\\s*.*$",
-            "(?i)^\\s*(?:copyright|©|\\(c\\))\\s*.*",
-            "(?i).*\\ball rights reserved\\b.*",
-            "(?i)^\\s*was this (?:article|page|answer) helpful\\??.*$",
-            "(?i)^\\s*share(?: this)?\\s*:.*$",
-            "(?i)^.*\\b(?:imprint|privacy policy|terms of use|sitemap)\\b.*\\b(?:imprint|privacy(?: policy)?|terms of use|"
-                    + "sitemap|cookies)\\b.*$",
-            "(?i)^\\s*support hotline\\b.*\\|.*$");
+            "(?i)\\b(?:we|this (?:web)?site|our site)\\b.{0,40}\\buses? cookies\\b",
+            "(?i)\\bcookie (?:policy|settings|preferences)\\b",
+            "(?i)\\bwe value your privacy\\b",
+            "(?i)^\\[?(?:accept(?: all)?|decline|reject all|i agree)\\]?(?:\\s*[|/]\\s*\\[?(?:accept(?: all)?|decline|"
+                    + "reject all|more information|settings|i agree)\\]?)*$",
+            "(?i)^skip to (?:main )?content$",
+            "(?i)^home\\s*(?:>|›|»|/)",
+            "(?i)^(?:copyright|©|\\(c\\))\\s",
+            "(?i)\\ball rights reserved\\b",
+            "(?i)^was this (?:article|page|answer) helpful",
+            "(?i)^share(?: this)?\\s*:",
+            "(?i)\\b(?:imprint|privacy policy|terms of use|sitemap)\\b.*\\b(?:imprint|privacy(?: policy)?|terms of use|"
+                    + "sitemap|cookies)\\b",
+            "(?i)^support hotline\\b.*\\|");
 
     /** A line of three or more short items separated by {@code |} is a navigation bar. */
     private static final Pattern NAV_BAR = Pattern.compile(
@@ -39,19 +42,22 @@ public final class TextNormalizer implements Serializable {
 
     private final PrepConfig.Normalize config;
     private final List<Pattern> boilerplate;
+    private final List<Pattern> userBoilerplate;
 
     public TextNormalizer(PrepConfig.Normalize config) {
         this.config = config;
         List<Pattern> p = new ArrayList<>();
+        List<Pattern> user = new ArrayList<>();
         if (config.boilerplate()) {
             for (String s : DEFAULT_BOILERPLATE) {
                 p.add(Pattern.compile(s));
             }
             for (String s : config.boilerplatePatterns()) {
-                p.add(Pattern.compile(s));
+                user.add(Pattern.compile(s));
             }
         }
         this.boilerplate = List.copyOf(p);
+        this.userBoilerplate = List.copyOf(user);
     }
 
     /** The normalized text and what was taken out. */
@@ -97,14 +103,20 @@ public final class TextNormalizer implements Serializable {
     }
 
     private boolean isBoilerplate(String line) {
-        if (boilerplate.isEmpty()) {
+        // Chrome lines are short; prose paragraphs that mention cookies or a home page are not chrome.
+        if (boilerplate.isEmpty() || line.length() >= 400) {
             return false;
         }
-        if (line.length() < 200 && NAV_BAR.matcher(line).matches()) {
+        if (line.length() < 200 && line.indexOf('|') >= 0 && NAV_BAR.matcher(line).matches()) {
             return true;
         }
         for (Pattern p : boilerplate) {
-            if (line.length() < 400 && p.matcher(line).matches()) {
+            if (p.matcher(line).find()) {
+                return true;
+            }
+        }
+        for (Pattern p : userBoilerplate) {
+            if (p.matcher(line).matches()) {
                 return true;
             }
         }
