@@ -29,7 +29,17 @@ class PrepResumeTest {
 
     @Test
     void aKilledRunResumesAndWritesWhatAnUninterruptedRunWrites() throws Exception {
-        Path input = RepoPaths.root().resolve("datasets-sample/data/corpus-00000.jsonl.gz");
+        // The first 1,000 lines of the sample corpus: every kind of dirt, and quick enough for three runs.
+        Path input = tmp.resolve("head.jsonl.gz");
+        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(new GZIPInputStream(Files.newInputStream(
+                RepoPaths.root().resolve("datasets-sample/data/corpus-00000.jsonl.gz"))), StandardCharsets.UTF_8));
+             var w = new java.io.PrintWriter(new java.io.OutputStreamWriter(new java.util.zip.GZIPOutputStream(
+                     Files.newOutputStream(input)), StandardCharsets.UTF_8))) {
+            for (int i = 0; i < 1000; i++) {
+                w.print(r.readLine());
+                w.print('\n');
+            }
+        }
         Path cfg = tmp.resolve("prep.yaml");
         Files.writeString(cfg, "spark:\n  shufflePartitions: 2\n");
         Path killed = tmp.resolve("killed");
