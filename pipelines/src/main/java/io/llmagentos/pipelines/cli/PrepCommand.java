@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 /** {@code agentos prep run|config}: the data-prep stage on Spark. */
 @Command(name = "prep", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Prepare raw text for training on Spark: clean, filter, dedup, redact PII, split, tokenize.",
-        subcommands = {PrepCommand.Run.class, PrepCommand.Config.class})
+        subcommands = {PrepCommand.Run.class, PrepCommand.Sft.class, PrepCommand.Config.class})
 final class PrepCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -123,6 +123,46 @@ final class PrepCommand implements Runnable {
         out.printf("wrote %-18s %s%n", "report", output.resolve(PrepReport.FILE_NAME).toAbsolutePath());
         out.printf("wrote %-18s %s%n", "lineage", output.resolve("lineage.json").toAbsolutePath());
         out.printf("wrote %-18s %s%n", "config", output.resolve("prep-config.yaml").toAbsolutePath());
+    }
+
+    @Command(name = "sft", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = "Format chat records ({\"id\", \"messages\": [{\"role\", \"content\"}]}) as ChatML training "
+                    + "examples {id, input_ids, labels} with the loss on assistant tokens only (labels -100 elsewhere).")
+    static final class Sft implements Callable<Integer> {
+        @Option(names = "--input", required = true, paramLabel = "FILE", description = "Chat records, one JSON object a line.")
+        Path input;
+
+        @Option(names = "--tokenizer", required = true, paramLabel = "DIR",
+                description = "Tokenizer directory or tokenizer.json with <|im_start|> and <|im_end|> special tokens.")
+        Path tokenizer;
+
+        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory (created if missing).")
+        Path output;
+
+        @Option(names = "--max-tokens", defaultValue = "2048", paramLabel = "N",
+                description = "Longer examples are rejected (reason too_long) rather than truncated mid-answer.")
+        int maxTokens;
+
+        @Option(names = "--config", paramLabel = "FILE", description = "prep.yaml whose split section (fractions, seed) is used.")
+        Path config;
+
+        @Override
+        public Integer call() throws IOException, PrepConfigException {
+            PrepConfig cfg = config == null ? PrepConfig.defaults() : PrepConfig.load(config);
+            io.llmagentos.core.tokenizer.Tokenizer tok = io.llmagentos.core.tokenizer.Tokenizer.load(tokenizer);
+            io.llmagentos.dataprep.SftFormatter.Summary s = new io.llmagentos.dataprep.SftFormatter(tok, maxTokens,
+                    cfg.split()).formatFile(input, output);
+            PrintStream out = System.out;
+            out.printf(Locale.ROOT, "SFT: %,d records = %,d written %s + %,d rejected %s%n", s.records(),
+                    s.written().values().stream().mapToLong(Long::longValue).sum(), s.written(),
+                    s.rejected().values().stream().mapToLong(Long::longValue).sum(), s.rejected());
+            out.printf(Locale.ROOT, "tokens: %,d, in the loss: %,d (%.0f %%)%n", s.tokens(), s.trainedTokens(),
+                    s.tokens() == 0 ? 0.0 : 100.0 * s.trainedTokens() / s.tokens());
+            for (Map.Entry<String, String> e : s.outputs().entrySet()) {
+                out.printf("wrote %-18s %s%n", e.getKey().replace('_', ' '), e.getValue());
+            }
+            return 0;
+        }
     }
 
     @Command(name = "config", mixinStandardHelpOptions = true,
