@@ -73,6 +73,14 @@ public final class CheckpointWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * The hidden directory that {@link #commit()} renames into place: stages write extra files of the
+     * checkpoint here (optimizer state, trainer state, adapters), so they appear atomically with it.
+     */
+    public Path stagingDir() {
+        return staging;
+    }
+
     /** The weights writer: write every declared tensor before {@link #commit()}. */
     public SafetensorsWriter weights() {
         return weights;

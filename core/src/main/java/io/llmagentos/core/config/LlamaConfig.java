@@ -175,8 +175,8 @@ public record LlamaConfig(
 
     private static final List<String> KNOWN = List.of("vocab_size", "hidden_size", "intermediate_size",
             "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim",
-            "max_position_embeddings", "rms_norm_eps", "rope_theta", "rope_scaling", "tie_word_embeddings",
-            "bos_token_id", "eos_token_id", "pad_token_id");
+            "max_position_embeddings", "rms_norm_eps", "rope_theta", "rope_scaling", "rope_parameters",
+            "tie_word_embeddings", "bos_token_id", "eos_token_id", "pad_token_id");
 
     /** Maps a parsed {@code config.json} tree; errors name {@code f.file()} and the JSON path. */
     public static LlamaConfig fromJson(ObjectNode o, JsonFields f) throws JsonFormatException {
@@ -214,16 +214,35 @@ public record LlamaConfig(
         double theta = optDouble(o, f, "rope_theta", 10000.0);
         RopeScaling scaling = null;
         JsonNode rs = JsonFields.optional(o, "rope_scaling");
+        String rsPath = "$.rope_scaling";
+        // transformers >= 5 writes rope_parameters: {rope_theta, rope_type, and the scaling keys}
+        JsonNode rp = JsonFields.optional(o, "rope_parameters");
+        if (rp != null) {
+            if (!rp.isObject()) {
+                throw f.error("$.rope_parameters", "expected an object or null (got " + JsonFields.describe(rp) + ")");
+            }
+            if (JsonFields.optional(o, "rope_theta") == null && rp.has("rope_theta")) {
+                theta = f.asDouble(rp.get("rope_theta"), "$.rope_parameters.rope_theta");
+            }
+            JsonNode rt = rp.has("rope_type") ? rp.get("rope_type") : rp.get("type");
+            if (rs == null && rt != null && !"default".equals(rt.asText())) {
+                ObjectNode copy = ((ObjectNode) rp).deepCopy();
+                copy.remove("rope_theta");
+                rs = copy;
+                rsPath = "$.rope_parameters";
+            }
+        }
         if (rs != null) {
+            String path = rsPath;
             if (!rs.isObject()) {
-                throw f.error("$.rope_scaling", "expected an object or null (got " + JsonFields.describe(rs) + ")");
+                throw f.error(path, "expected an object or null (got " + JsonFields.describe(rs) + ")");
             }
             JsonNode t = rs.has("rope_type") ? rs.get("rope_type") : rs.get("type");
             if (t == null) {
-                throw f.error("$.rope_scaling.rope_type", "required field is missing");
+                throw f.error(path + ".rope_type", "required field is missing");
             }
-            String type = f.asString(t, "$.rope_scaling.rope_type");
-            double factor = "default".equals(type) && !rs.has("factor") ? 1.0 : f.requireDouble(rs, "$.rope_scaling", "factor");
+            String type = f.asString(t, path + ".rope_type");
+            double factor = "default".equals(type) && !rs.has("factor") ? 1.0 : f.requireDouble(rs, path, "factor");
             Map<String, Object> params = new LinkedHashMap<>();
             rs.properties().forEach(e -> {
                 if (!e.getKey().equals("rope_type") && !e.getKey().equals("type") && !e.getKey().equals("factor")) {
@@ -233,7 +252,7 @@ public record LlamaConfig(
             try {
                 scaling = new RopeScaling(type, factor, params);
             } catch (ConfigValueException e) {
-                throw f.error("$.rope_scaling", e.getMessage());
+                throw f.error(path, e.getMessage());
             }
         }
         JsonNode tie = JsonFields.optional(o, "tie_word_embeddings");

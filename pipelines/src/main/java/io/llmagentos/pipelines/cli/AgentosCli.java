@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
             CheckpointCommand.class,
             DatasetsCommand.class,
             PrepCommand.class,
+            TrainCommand.class,
+            GenerateCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AgentosCli implements Runnable {
@@ -25,6 +27,10 @@ public final class AgentosCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Nothing is downloaded at run time: DJL takes libtorch from the pytorch-native-cpu jar.
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
         System.exit(run(args));
     }
 
@@ -36,6 +42,12 @@ public final class AgentosCli implements Runnable {
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new AgentosCli());
         cl.setExecutionExceptionHandler(AgentosCli::handleFailure);
+        cl.setUsageHelpWidth(120);
+        for (CommandLine mode : cl.getSubcommands().get("train").getSubcommands().values()) {
+            if (!mode.getCommandName().equals("help")) {
+                mode.getCommandSpec().usageMessage().footer(TrainCommand.footer());
+            }
+        }
         return cl;
     }
 

@@ -1,0 +1,41 @@
+package io.llmagentos.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llmagentos.core.checkpoint.Checkpoint;
+import io.llmagentos.core.checkpoint.Lineage;
+import io.llmagentos.core.progress.MetricsListener;
+import io.llmagentos.core.progress.ProgressListener;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PretrainTest {
+    @Test
+    void pretrainingLowersValidationPerplexityAndWritesAnHfCheckpoint(@TempDir Path dir) throws Exception {
+        Fixtures.tokenizerAndShards(dir, 400);
+        TrainConfig cfg = TrainConfig.of(TrainMode.PRETRAIN, "demo-student", null, dir.resolve("shards"), null,
+                dir.resolve("tokenizer"), dir.resolve("run"), Map.of("training.seq_len", "32", "training.max_steps", "40",
+                        "training.eval_every", "20", "training.save_every", "0", "training.warmup_steps", "5",
+                        "data.validation_fraction", "0.1"));
+        List<Map<String, Double>> seen = new ArrayList<>();
+        MetricsListener ml = (step, values) -> seen.add(values);
+        LmTrainer.Result r = new LmTrainer(cfg, ProgressListener.NONE, ml).run(false);
+        assertThat(r.steps()).isEqualTo(40);
+        assertThat(r.initialValLoss()).isNotNull();
+        assertThat(Math.exp(r.initialValLoss()) / r.valPerplexity()).as("val ppl falls").isGreaterThan(3);
+        assertThat(seen).anySatisfy(m -> assertThat(m).containsKeys("loss", "lr", "grad_norm", "tokens_per_s", "mfu"));
+        try (Checkpoint ck = Checkpoint.open(r.finalCheckpoint())) {
+            ck.validateTensors();
+            assertThat(ck.hasTokenizer()).isTrue();
+            Lineage l = ck.lineage().orElseThrow();
+            assertThat(l.stage()).isEqualTo("pretrain");
+            assertThat(l.dataDigest()).startsWith("sha256:");
+            assertThat(l.metrics()).containsKey("val_ppl");
+            assertThat(l.environment()).containsKeys("djl", "engine");
+        }
+    }
+}
