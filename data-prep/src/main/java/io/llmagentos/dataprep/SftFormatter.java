@@ -113,13 +113,15 @@ public final class SftFormatter {
 
     /**
      * Reads chat JSONL and writes {@code sft-train.jsonl}, {@code sft-validation.jsonl}, {@code sft-test.jsonl}
-     * and {@code sft-rejects.jsonl} (file, line, reason, detail) to {@code outDir}.
+     * (tokenized, masked), {@code sft-chat-<split>.jsonl} (the valid chat records of each split as they came,
+     * which the training stage's {@code data.sft} reads) and {@code sft-rejects.jsonl} (file, line, reason,
+     * detail) to {@code outDir}.
      */
     public Summary formatFile(Path input, Path outDir) throws IOException {
         Files.createDirectories(outDir);
         Map<String, BufferedWriter> writers = new LinkedHashMap<>();
         Map<String, Path> temps = new LinkedHashMap<>();
-        for (String s : List.of("train", "validation", "test", "rejects")) {
+        for (String s : List.of("train", "validation", "test", "rejects", "chat-train", "chat-validation", "chat-test")) {
             Path tmp = outDir.resolve(".sft-" + s + ".jsonl.tmp");
             temps.put(s, tmp);
             writers.put(s, Files.newBufferedWriter(tmp, StandardCharsets.UTF_8));
@@ -159,6 +161,8 @@ public final class SftFormatter {
                 Arrays.stream(ex.labels()).forEach(labels::add);
                 writers.get(s).write(JSON.writeValueAsString(o));
                 writers.get(s).write('\n');
+                writers.get("chat-" + s).write(line);
+                writers.get("chat-" + s).write('\n');
                 written.merge(s, 1L, Long::sum);
                 tokens += ex.inputIds().length;
                 trained += ex.trainedTokens();

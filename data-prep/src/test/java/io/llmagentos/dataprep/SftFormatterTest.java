@@ -78,5 +78,6 @@ class SftFormatterTest {
         assertThat(rejects.get(0)).contains("\"line\":" + (lines.size() - 1)).contains("malformed_json");
         JsonNode first = new ObjectMapper().readTree(Files.readAllLines(tmp.resolve("out/sft-train.jsonl")).get(0));
         assertThat(first.get("input_ids").size()).isEqualTo(first.get("labels").size());
+        assertThat(Files.readAllLines(tmp.resolve("out/sft-chat-train.jsonl"))).hasSize(s.written().get("train").intValue());
     }
 }
