@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmagentos.dataprep.PrepConfig;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -56,7 +55,16 @@ public final class RecordReader {
         boolean pending = false;
         boolean inQuotes = false;
         int n;
-        while ((n = decompressed.read(b)) > 0) {
+        while (true) {
+            try {
+                n = decompressed.read(b);
+            } catch (IOException e) {
+                // Matches the reader: lines read so far, plus one "unreadable_rest" record.
+                return (format == PrepConfig.Format.CSV ? Math.max(0, lines - 1) : lines) + 1;
+            }
+            if (n <= 0) {
+                break;
+            }
             for (int i = 0; i < n; i++) {
                 byte c = b[i];
                 if (format == PrepConfig.Format.CSV && c == '"') {
@@ -124,6 +132,8 @@ public final class RecordReader {
         byte[] all;
         try (InputStream in = LineSource.openDecompressed(uri)) {
             all = in.readAllBytes();
+        } catch (IOException e) {
+            return quarantine(file, 1, "unreadable_rest", "the file cannot be read: " + e.getMessage());
         }
         long[] err = new long[1];
         String text = decode(all, all.length, cfg.invalidUtf8() == PrepConfig.InvalidUtf8.REPLACE, err);
@@ -161,7 +171,16 @@ public final class RecordReader {
                         src.close();
                     }
                 } catch (IOException e) {
-                    throw new UncheckedIOException(file + ": read failed near line " + src.lineNumber(), e);
+                    // A truncated or corrupt file: keep what was read, account for the rest as one
+                    // quarantined record (countRecords counts it the same way), and go on with other files.
+                    done = true;
+                    next = quarantine(file, src.lineNumber() + 1, "unreadable_rest",
+                            "the file cannot be read past line " + src.lineNumber() + ": " + e.getMessage());
+                    try {
+                        src.close();
+                    } catch (IOException ignored) {
+                        // already failing; the quarantine row carries the cause
+                    }
                 }
             }
             return next != null;

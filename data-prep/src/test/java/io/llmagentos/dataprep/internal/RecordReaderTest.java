@@ -86,4 +86,31 @@ class RecordReaderTest {
         assertThat(RecordReader.countRecords(new ByteArrayInputStream(new byte[0]), PrepConfig.Format.JSONL, ','))
                 .isZero();
     }
+
+    @Test
+    void aTruncatedGzipKeepsItsReadableLinesAndQuarantinesTheRest() throws Exception {
+        Path full = tmp.resolve("full.jsonl.gz");
+        StringBuilder b = new StringBuilder();
+        java.util.Random rnd = new java.util.Random(1);
+        for (int i = 0; i < 5000; i++) {
+            b.append("{\"id\":\"d").append(i).append("\",\"text\":\"").append(Long.toHexString(rnd.nextLong()))
+                    .append(" line ").append(i).append("\"}\n");
+        }
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(full))) {
+            o.write(b.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] bytes = Files.readAllBytes(full);
+        Path cut = tmp.resolve("cut.jsonl.gz");
+        Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        List<Row> rows = all(RecordReader.read(cut.toUri().toString(), "cut.jsonl.gz", PrepConfig.Format.JSONL,
+                PrepConfig.Input.defaults()));
+        Row last = rows.get(rows.size() - 1);
+        assertThat(last.getString(6)).isEqualTo("unreadable_rest");
+        assertThat(last.getString(7)).startsWith("the file cannot be read past line " + (rows.size() - 1));
+        assertThat(rows.subList(0, rows.size() - 1)).allSatisfy(r -> assertThat(r.isNullAt(6)).isTrue());
+        assertThat(rows.size()).isGreaterThan(1000);
+        try (var in = LineSource.openDecompressed(cut.toUri().toString())) {
+            assertThat(RecordReader.countRecords(in, PrepConfig.Format.JSONL, ',')).isEqualTo(rows.size());
+        }
+    }
 }
