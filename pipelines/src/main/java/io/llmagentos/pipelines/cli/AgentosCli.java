@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             TokenizerCommand.class,
             CheckpointCommand.class,
             DatasetsCommand.class,
+            PrepCommand.class,
             TrainCommand.class,
             GenerateCommand.class,
             CommandLine.HelpCommand.class
