@@ -5,13 +5,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.llmagentos.core.checkpoint.Checkpoint;
 import io.llmagentos.core.json.JsonFields;
 import io.llmagentos.core.progress.MetricsListener;
-import io.llmagentos.core.shards.ShardHeader;
-import io.llmagentos.core.shards.TokenShardWriter;
+import io.llmagentos.core.shards.TokenShardSet;
 import io.llmagentos.core.tokenizer.BpeTrainer;
 import io.llmagentos.core.tokenizer.BpeTrainerConfig;
 import io.llmagentos.core.tokenizer.PreTokenizerStyle;
 import io.llmagentos.core.tokenizer.Tokenizer;
 import io.llmagentos.datasets.sample.SampleData;
+import io.llmagentos.dataprep.DataPrep;
+import io.llmagentos.dataprep.PrepConfig;
+import io.llmagentos.dataprep.PrepReport;
 import io.llmagentos.training.Generator;
 import io.llmagentos.training.LlamaModel;
 import io.llmagentos.training.LmTrainer;
@@ -21,9 +23,6 @@ import io.llmagentos.training.TrainMode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,19 +34,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code agentos demo}: the product's spine, end to end on the bundled sample data. Each stage, once
- * built, adds itself here. Today: the sample datasets, a tokenizer trained on the corpus, token shards, a
- * teacher pretrained on them with DJL, and a generation from it — under one run directory.
+ * built, adds itself here. Today: the sample datasets, data-prep on Spark (clean, dedup, PII, split), a
+ * tokenizer trained on the clean corpus, token shards, a teacher pretrained on them with DJL, and a
+ * generation from it — under one run directory.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Run the pipeline end to end on the bundled sample data and print where every output went.")
 final class DemoCommand implements Callable<Integer> {
-    private static final int STAGES = 5;
+    private static final int STAGES = 6;
 
     @Option(names = "--out", defaultValue = "runs", paramLabel = "DIR",
             description = "Parent directory of the run directory (runs/demo-<timestamp>).")
@@ -67,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
     String prompt;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, io.llmagentos.dataprep.PrepException {
         long t0 = System.nanoTime();
         Path run = out.resolve("demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
                 .toAbsolutePath();
@@ -79,53 +81,70 @@ final class DemoCommand implements Callable<Integer> {
         // Stage 1: the bundled sample datasets
         long ts = System.nanoTime();
         Map<String, Path> data = SampleData.copyDatasets(run.resolve("data"));
-        Corpus corpus = Corpus.read(data.get("corpus-00000.jsonl.gz"));
-        Path text = run.resolve("data/corpus.txt");
-        Files.writeString(text, String.join("\n\n", corpus.texts) + "\n", StandardCharsets.UTF_8);
-        System.out.printf(Locale.ROOT, "%n[1/%d] sample data: %,d documents (%,d malformed lines skipped), %,d bytes of text%n",
-                STAGES, corpus.texts.size(), corpus.skipped, Files.size(text));
-        System.out.println("  -> " + data.get("corpus-00000.jsonl.gz").getParent() + " (corpus, manifest, sft, eval, calibration)");
-        outputs.put("data", data.get("corpus-00000.jsonl.gz").getParent().toString());
+        Path corpusFile = data.get("corpus-00000.jsonl.gz");
+        System.out.printf(Locale.ROOT, "%n[1/%d] sample data: the dirty field-service corpus (%,d bytes gzip), "
+                + "SFT, eval and calibration sets%n", STAGES, Files.size(corpusFile));
+        System.out.println("  -> " + corpusFile.getParent() + " (" + String.join(", ", data.keySet()) + ")");
+        outputs.put("data", corpusFile.getParent().toString());
         timings.put("data", seconds(ts));
 
-        // Stage 2: tokenizer
+        // Stage 2: data-prep on Spark (clean, filter, dedup, PII, split); token shards come in stage 4
         ts = System.nanoTime();
-        System.out.printf(Locale.ROOT, "%n[2/%d] tokenizer: training byte-level BPE (vocab %d)%n", STAGES, vocabSize);
+        System.out.printf(Locale.ROOT, "%n[2/%d] data-prep: Spark %s on the corpus%n", STAGES, "local[*]");
+        Path prepDir = run.resolve("prep");
+        PrepConfig prepCfg = PrepConfig.defaults();
+        PrepReport report;
+        try (SparkSession spark = DataPrep.createSession("local[*]", prepCfg.spark())) {
+            report = new DataPrep(spark, prepCfg).run(List.of(corpusFile.toString()), prepDir,
+                    new ConsoleProgress(System.out));
+        }
+        PrepCommand.printSummary(System.out, report, prepDir);
+        outputs.put("prep", prepDir.toString());
+        timings.put("prep", seconds(ts));
+
+        // Stage 3: tokenizer on the clean training split
+        ts = System.nanoTime();
+        List<String> texts = Corpus.readDir(Path.of(report.outputs().get("corpus_train")));
+        Path text = run.resolve("prep/corpus-train.txt");
+        Files.writeString(text, String.join("\n\n", texts) + "\n", StandardCharsets.UTF_8);
+        System.out.printf(Locale.ROOT, "%n[3/%d] tokenizer: training byte-level BPE (vocab %d) on %,d clean documents%n",
+                STAGES, vocabSize, texts.size());
         BpeTrainerConfig cfg = new BpeTrainerConfig(vocabSize, 2,
                 List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>"), PreTokenizerStyle.LLAMA3);
         Tokenizer tok = new BpeTrainer(cfg).trainFiles(List.of(text), new ConsoleProgress(System.out));
         Path tokDir = run.resolve("tokenizer");
         tok.save(tokDir);
-        String first = corpus.texts.get(0);
+        String first = texts.get(0);
         System.out.print(TokenizerCommand.describe(tok, first.substring(0, Math.min(90, first.length()))));
         System.out.println("  -> " + tokDir.resolve("tokenizer.json") + " (+ tokenizer_config.json)");
         outputs.put("tokenizer", tokDir.toString());
         timings.put("tokenizer", seconds(ts));
 
-        // Stage 3: token shards
+        // Stage 4: token shards: data-prep again with the tokenizer; its finished stages are reused
         ts = System.nanoTime();
-        System.out.printf(Locale.ROOT, "%n[3/%d] token shards: packing into sequences of %d%n", STAGES, seqLen);
-        int eos = tok.tokenId("<|endoftext|>").orElseThrow();
-        Path shard = run.resolve("shards/train-00000.tokens");
-        ShardHeader h;
-        try (TokenShardWriter w = new TokenShardWriter(shard, tok.vocabSize(), seqLen, tok.digest(), eos, eos)) {
-            for (String doc : corpus.texts) {
-                w.addDocument(tok.encode(doc));
-            }
-            h = w.finish();
+        System.out.printf(Locale.ROOT, "%n[4/%d] token shards: data-prep tokenize + pack (sequences of %d), reusing its "
+                + "finished stages%n", STAGES, seqLen);
+        PrepConfig withTok = new PrepConfig(prepCfg.input(), prepCfg.normalize(), prepCfg.quality(), prepCfg.dedup(),
+                prepCfg.pii(), prepCfg.split(), new PrepConfig.Tokenize(tokDir.toString(), seqLen, null, null, 1),
+                prepCfg.spark());
+        try (SparkSession spark = DataPrep.createSession("local[*]", withTok.spark())) {
+            report = new DataPrep(spark, withTok).run(List.of(corpusFile.toString()), prepDir,
+                    new ConsoleProgress(System.out));
         }
-        System.out.printf(Locale.ROOT, "  %,d documents -> %,d tokens in %,d sequences of %d (%s ids, %d padding)%n",
-                h.documentCount(), h.tokenCount() - h.paddingTokens(), h.sequenceCount(), h.seqLen(),
-                h.dtype().name().toLowerCase(Locale.ROOT), h.paddingTokens());
-        System.out.println("  -> " + shard);
-        outputs.put("shards", shard.getParent().toString());
+        Path shards = Path.of(report.outputs().get("shards")).resolve("train");
+        try (TokenShardSet set = TokenShardSet.open(shards)) {
+            System.out.printf(Locale.ROOT, "  %,d sequences of %d tokens (train split)%n", set.sequenceCount(),
+                    set.header().seqLen());
+        }
+        System.out.println("  -> " + shards);
+        outputs.put("shards", shards.toString());
         timings.put("shards", seconds(ts));
 
-        // Stage 4: teacher pretraining (DJL, PyTorch engine)
+        // Stage 5: teacher pretraining (DJL, PyTorch engine)
         ts = System.nanoTime();
-        System.out.printf(Locale.ROOT, "%n[4/%d] teacher: pretraining the demo-teacher preset for %d steps (DJL, PyTorch)%n",
+        System.out.printf(Locale.ROOT, "%n[5/%d] teacher: pretraining the demo-teacher preset for %d steps (DJL, PyTorch)%n",
                 STAGES, teacherSteps);
-        TrainConfig tc = TrainConfig.of(TrainMode.PRETRAIN, "demo-teacher", null, shard.getParent(), null, tokDir,
+        TrainConfig tc = TrainConfig.of(TrainMode.PRETRAIN, "demo-teacher", null, shards, null, tokDir,
                 run.resolve("teacher"), Map.of("training.max_steps", Integer.toString(teacherSteps),
                         "training.seq_len", Integer.toString(seqLen), "training.eval_every",
                         Integer.toString(Math.max(1, teacherSteps / 4)), "training.save_every", "0",
@@ -140,9 +159,9 @@ final class DemoCommand implements Callable<Integer> {
         outputs.put("teacher", teacher.finalCheckpoint().toString());
         timings.put("teacher", seconds(ts));
 
-        // Stage 5: a generation from the teacher, with the KV cache
+        // Stage 6: a generation from the teacher, with the KV cache
         ts = System.nanoTime();
-        System.out.printf(Locale.ROOT, "%n[5/%d] generate: greedy from the teacher, KV cache%n", STAGES);
+        System.out.printf(Locale.ROOT, "%n[6/%d] generate: greedy from the teacher, KV cache%n", STAGES);
         String generated;
         try (Checkpoint ck = Checkpoint.open(teacher.finalCheckpoint());
              LlamaModel model = LlamaModel.load(ck, Device.cpu())) {
@@ -176,29 +195,36 @@ final class DemoCommand implements Callable<Integer> {
         return Math.round((System.nanoTime() - t0) / 1e8) / 10.0;
     }
 
-    /** The "text" of every valid record of a JSONL(.gz) corpus; malformed JSON or UTF-8 lines are counted and skipped. */
-    record Corpus(List<String> texts, int skipped) {
-        static Corpus read(Path file) throws IOException {
+    /** The "text" of the JSON-lines files data-prep writes for one split (Spark part files, gzip). */
+    static final class Corpus {
+        private Corpus() {
+        }
+
+        static List<String> readDir(Path dir) throws IOException {
+            List<Path> parts;
+            try (Stream<Path> s = Files.list(dir)) {
+                parts = s.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList();
+            }
             List<String> texts = new ArrayList<>();
-            int skipped = 0;
-            var utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                    new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.ISO_8859_1))) {
-                String raw;
-                while ((raw = r.readLine()) != null) {
-                    try {
-                        String line = utf8.decode(ByteBuffer.wrap(raw.getBytes(StandardCharsets.ISO_8859_1))).toString();
+            for (Path part : parts) {
+                boolean gz = part.getFileName().toString().endsWith(".gz");
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(gz
+                        ? new GZIPInputStream(Files.newInputStream(part)) : Files.newInputStream(part),
+                        StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
                         JsonNode n = JsonFields.MAPPER.readTree(line);
-                        String t = n != null && n.isObject() ? n.path("text").asText("") : "";
+                        String t = n.path("text").asText("");
                         if (!t.isBlank()) {
                             texts.add(t);
                         }
-                    } catch (CharacterCodingException | com.fasterxml.jackson.core.JsonProcessingException e) {
-                        skipped++;
                     }
                 }
             }
-            return new Corpus(texts, skipped);
+            if (texts.isEmpty()) {
+                throw new IOException(dir + ": data-prep wrote no training documents");
+            }
+            return texts;
         }
     }
 }

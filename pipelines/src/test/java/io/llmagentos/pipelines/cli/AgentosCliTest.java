@@ -9,7 +9,6 @@ import io.llmagentos.core.config.LlamaConfig;
 import io.llmagentos.core.json.JsonFields;
 import io.llmagentos.core.safetensors.DType;
 import io.llmagentos.core.safetensors.TensorSpec;
-import io.llmagentos.core.shards.TokenShard;
 import io.llmagentos.core.tokenizer.Tokenizer;
 import io.llmagentos.datasets.sample.SampleData;
 import java.io.ByteArrayOutputStream;
@@ -146,17 +145,19 @@ class AgentosCliTest {
             run = s.filter(p -> p.getFileName().toString().startsWith("demo-")).findFirst().orElseThrow();
         }
         Path tokDir = run.resolve("tokenizer");
-        Path shard = run.resolve("shards/train-00000.tokens");
+        Path shards = run.resolve("prep/shards/train");
         Path teacher = run.resolve("teacher/final");
         assertThat(r.out()).contains(run.toString()).contains(tokDir.resolve("tokenizer.json").toString())
-                .contains(shard.toString()).contains(teacher.toString()).contains("[5/5] generate")
+                .contains(shards.toString()).contains(teacher.toString()).contains("[6/6] generate")
+                .contains("accounting:").contains("holds")
                 .contains("demo finished");
         Tokenizer tok = Tokenizer.load(tokDir);
         assertThat(tok.vocabSize()).isEqualTo(600);
-        try (TokenShard sh = TokenShard.open(shard)) {
+        try (io.llmagentos.core.shards.TokenShardSet sh = io.llmagentos.core.shards.TokenShardSet.open(shards)) {
             assertThat(sh.header().tokenizerDigest()).isEqualTo(tok.digest());
-            assertThat(sh.header().documentCount()).isGreaterThan(3000);
+            assertThat(sh.sequenceCount()).isGreaterThan(1000);
         }
+        assertThat(run.resolve("prep/prep-report.json")).exists();
         try (io.llmagentos.core.checkpoint.Checkpoint ck = io.llmagentos.core.checkpoint.Checkpoint.open(teacher)) {
             ck.validateTensors();
             assertThat(ck.tokenizer().digest()).isEqualTo(tok.digest());
