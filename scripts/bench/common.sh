@@ -3,7 +3,7 @@
 # never by the product or by mvn test) and defines run_bench MAIN_CLASS ARGS...
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BENCH_VENV="$REPO/.venv-bench"
+BENCH_VENV="${BENCH_VENV:-$REPO/.venv-bench}"  # BENCH_VENV=DIR reuses another virtualenv (e.g. .venv-torch)
 RESULTS="$REPO/benchmarks/results"
 
 bench_venv() { # bench_venv PIP_SPEC...

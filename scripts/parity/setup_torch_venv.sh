@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the git-ignored virtualenv .venv-torch (torch + transformers) that TransformersRoundTripTest (training)
+# Makes the git-ignored virtualenv .venv-torch (torch + transformers + peft) that TransformersRoundTripTest (training)
 # runs scripts/parity/llama_check.py in. CI's .venv does not carry torch (several GB from PyPI, CUDA libraries
 # included), so that test skips visibly without this interpreter. Then run:
 #   mvn -B -o -pl training -am test -Dtest=TransformersRoundTripTest -Dsurefire.failIfNoSpecifiedTests=false \
@@ -12,5 +12,5 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check \
-  torch==2.15.0 transformers==5.24.0 safetensors==0.8.0 numpy==2.4.6
-"$VENV/bin/python" -c 'import torch, transformers, safetensors; print("torch", torch.__version__, "transformers", transformers.__version__, "at", __import__("sys").executable)'
+  torch==2.15.0 transformers==5.24.0 peft==0.21.2 safetensors==0.8.0 numpy==2.4.6
+"$VENV/bin/python" -c 'import torch, transformers, peft, safetensors; print("torch", torch.__version__, "transformers", transformers.__version__, "peft", peft.__version__, "at", __import__("sys").executable)'

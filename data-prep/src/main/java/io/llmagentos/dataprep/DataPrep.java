@@ -415,9 +415,16 @@ public final class DataPrep {
         return m.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** SHA-256 over the config and every input's name and digest: identifies a run's inputs for resume. */
+    /**
+     * SHA-256 over the settings the stored stages depend on and every input's name and digest: identifies a
+     * run's inputs for resume. Tokenization runs after the stored stages and is always redone, and the Spark
+     * section only tunes the session, so neither is part of it: adding a tokenizer to a finished run reuses
+     * every earlier stage.
+     */
     private String fingerprint(List<PrepReport.InputStat> inputs) {
-        StringBuilder b = new StringBuilder(config.toYaml());
+        PrepConfig stages = new PrepConfig(config.input(), config.normalize(), config.quality(), config.dedup(),
+                config.pii(), config.split(), null, null);
+        StringBuilder b = new StringBuilder(stages.toYaml());
         for (PrepReport.InputStat s : inputs) {
             b.append('\n').append(s.file()).append(' ').append(s.sha256());
         }

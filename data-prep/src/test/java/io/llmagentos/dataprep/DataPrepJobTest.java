@@ -201,15 +201,45 @@ class DataPrepJobTest {
         assertThat(second.counts()).isEqualTo(first.counts());
         assertThat(second.stages()).isEqualTo(first.stages());
         assertThat(listing(out.resolve("corpus/train"))).isEqualTo(corpusFiles);
-        for (String stage : List.of("ingest", "clean", "exact_dedup", "near_dedup", "redact_split", "write")) {
-            assertThat(out.resolve("_work/" + stage + ".done.json")).isRegularFile();
-        }
+        Map<String, String> finished = finishedAt(out);
+        assertThat(finished).containsOnlyKeys(STORED);
+
+        // Adding a tokenizer (as `agentos demo` does for its shards) reuses every stored stage: their markers are
+        // the first run's, and only tokenize + pack runs.
+        PrepConfig withTok = PrepConfig.parse("t.yaml", "quality:\n  minWords: 10\ntokenize:\n  tokenizer: %s\n  seqLen: 64\n"
+                .formatted(tokenizerDir));
+        PrepReport tokenized = new DataPrep(spark, withTok).run(List.of(inputs.resolve("a.jsonl").toString()), out,
+                ProgressListener.NONE);
+        assertThat(finishedAt(out)).isEqualTo(finished);
+        assertThat(tokenized.counts()).isEqualTo(first.counts());
+        assertThat(tokenized.shards()).isNotEmpty();
+
         // A changed config is a different run: stages are recomputed, not reused.
         PrepConfig other = PrepConfig.parse("t.yaml", "quality:\n  minWords: 1000\n");
         PrepReport third = new DataPrep(spark, other).run(List.of(inputs.resolve("a.jsonl").toString()), out,
                 ProgressListener.NONE);
         assertThat(third.counts().kept()).isZero();
         assertThat(third.counts().filtered()).containsKey("too_few_words");
+        Map<String, String> recomputed = finishedAt(out);
+        for (String stage : STORED) {
+            assertThat(recomputed.get(stage)).as(stage).isNotEqualTo(finished.get(stage));
+        }
+    }
+
+    private static final List<String> STORED = List.of("ingest", "clean", "exact_dedup", "near_dedup",
+            "redact_split", "write");
+
+    /** Each stage marker's finished_at: unchanged when a run reused the stage. */
+    private static Map<String, String> finishedAt(Path out) throws IOException {
+        Map<String, String> m = new HashMap<>();
+        for (String stage : STORED) {
+            Path marker = out.resolve("_work/" + stage + ".done.json");
+            if (Files.isRegularFile(marker)) {
+                m.put(stage, new com.fasterxml.jackson.databind.ObjectMapper().readTree(marker.toFile())
+                        .get("finished_at").asText());
+            }
+        }
+        return m;
     }
 
     private static List<String> listing(Path dir) throws IOException {
