@@ -14,7 +14,6 @@ import io.llmagentos.core.safetensors.TensorInfo;
 import io.llmagentos.core.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,7 +86,6 @@ class LoraAndSftTest {
         assertThat(ac.get("r").asInt()).isEqualTo(4);
         assertThat(ac.get("lora_alpha").asDouble()).isEqualTo(8.0);
         assertThat(ac.get("target_modules").toString()).contains("q_proj", "v_proj", "down_proj");
-        Map<String, float[]> merged = new LinkedHashMap<>();
         try (SafetensorsFile ad = SafetensorsFile.open(r.adapter().resolve(Lora.WEIGHTS_FILE));
              Checkpoint fin = Checkpoint.open(r.finalCheckpoint())) {
             assertThat(ad.tensors()).hasSize(2 * 3 * 2);
@@ -123,9 +121,7 @@ class LoraAndSftTest {
             // projections without adapters are the base weights
             assertThat(fin.readFloats("model.layers.0.self_attn.k_proj.weight"))
                     .isEqualTo(before.get("model.layers.0.self_attn.k_proj.weight"));
-            merged.put("ok", new float[0]);
         }
-        assertThat(merged).isNotEmpty();
     }
 
     @Test
