@@ -14,5 +14,16 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; th
   .venv/bin/pip install -q --disable-pip-version-check -r "$REQ"
   echo "$want" > "$STAMP"
 fi
+# torch + transformers + peft (5.6 GB, ~3 minutes to install) for the transformers and PEFT round-trip tests:
+# always on CI, on request elsewhere (AGENTOS_TORCH_TESTS=1); without it those tests skip with the reason.
+if [ "${CI:-}" = "true" ] || [ "${AGENTOS_TORCH_TESTS:-}" = "1" ]; then
+  TORCH_STAMP=".venv-torch/.setup.sha256"
+  want_torch="$(sha256sum scripts/parity/setup_torch_venv.sh | cut -d' ' -f1)"
+  if [ ! -x .venv-torch/bin/python ] || [ "$(cat "$TORCH_STAMP" 2>/dev/null)" != "$want_torch" ]; then
+    echo "== setting up the torch virtualenv .venv-torch (scripts/parity/setup_torch_venv.sh)"
+    bash scripts/parity/setup_torch_venv.sh
+    echo "$want_torch" > "$TORCH_STAMP"
+  fi
+fi
 echo "== mvn verify (unit, integration and parity tests)"
 exec mvn -B verify "$@"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Makes the git-ignored virtualenv .venv-torch (torch + transformers + peft) that TransformersRoundTripTest (training)
-# runs scripts/parity/llama_check.py in. CI's .venv does not carry torch (several GB from PyPI, CUDA libraries
-# included), so that test skips visibly without this interpreter. Then run:
-#   mvn -B -o -pl training -am test -Dtest=TransformersRoundTripTest -Dsurefire.failIfNoSpecifiedTests=false \
+# Makes the git-ignored virtualenv .venv-torch (torch + transformers + peft) that TransformersRoundTripTest and
+# PeftRoundTripTest (training) run scripts/parity/llama_check.py and peft_check.py in. scripts/test.sh runs this on CI
+# and with AGENTOS_TORCH_TESTS=1: the test .venv does not carry torch (several GB from PyPI, CUDA libraries
+# included); without this interpreter those tests skip visibly. To run them alone:
+#   mvn -B -o -pl training -am test -Dtest="TransformersRoundTripTest,PeftRoundTripTest" -Dsurefire.failIfNoSpecifiedTests=false \
 #       -Dagentos.python.torch="$PWD/.venv-torch/bin/python"
 # Options: VENV=DIR to put it elsewhere. Versions are pinned below; an existing venv is only topped up.
 set -euo pipefail

@@ -34,8 +34,8 @@ class PeftRoundTripTest {
     void exportedAdapterLoadsInPeftAndMatchesOurMerge(@TempDir Path dir) throws Exception {
         String p = System.getProperty("agentos.python.torch");
         Path exe = p == null || p.isBlank() ? RepoPaths.root().resolve(".venv-torch/bin/python") : Path.of(p);
-        Python py = Python.optional(exe, "this test needs torch + transformers + peft, which CI's .venv does not carry: "
-                + "run scripts/parity/setup_torch_venv.sh (makes .venv-torch) or pass -Dagentos.python.torch=PYTHON",
+        Python py = Python.optional(exe, "this test needs torch + transformers + peft, which the test .venv does not carry: "
+                + "run scripts/parity/setup_torch_venv.sh (makes .venv-torch; CI and AGENTOS_TORCH_TESTS=1 scripts/test.sh do) or pass -Dagentos.python.torch=PYTHON",
                 "torch", "transformers", "peft", "safetensors");
 
         Fixtures.tokenizerAndShards(dir, 400);

@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * those of our model reloaded from the same BF16 file within 1e-4 and stay within {@link #BF16_ATOL} of the
  * float32 model's.
  *
- * <p>torch + transformers are too big for CI's .venv, so the test needs a separate interpreter and skips,
+ * <p>torch + transformers are too big for the test .venv, so the test needs a separate interpreter and skips,
  * visibly, without one: {@code -Dagentos.python.torch=PATH} (default {@code .venv-torch/bin/python} under the
  * repository root, made by {@code scripts/parity/setup_torch_venv.sh}). Run it with
  * <pre>
@@ -62,8 +62,8 @@ class TransformersRoundTripTest {
         if (torch == null) {
             String p = System.getProperty("agentos.python.torch");
             Path exe = p == null || p.isBlank() ? RepoPaths.root().resolve(".venv-torch/bin/python") : Path.of(p);
-            torch = Python.optional(exe, "this test needs torch + transformers, which CI's .venv does not carry: run "
-                    + "scripts/parity/setup_torch_venv.sh (makes .venv-torch) or pass -Dagentos.python.torch=PYTHON",
+            torch = Python.optional(exe, "this test needs torch + transformers, which the test .venv does not carry: run "
+                    + "scripts/parity/setup_torch_venv.sh (makes .venv-torch; CI and AGENTOS_TORCH_TESTS=1 scripts/test.sh do) or pass -Dagentos.python.torch=PYTHON",
                     "torch", "transformers", "safetensors");
         }
         return torch;
