@@ -25,6 +25,7 @@ class PretrainTest {
         MetricsListener ml = (step, values) -> seen.add(values);
         LmTrainer.Result r = new LmTrainer(cfg, ProgressListener.NONE, ml).run(false);
         assertThat(r.steps()).isEqualTo(40);
+        assertThat(r.stoppedEarly()).isFalse();
         assertThat(r.initialValLoss()).isNotNull();
         assertThat(Math.exp(r.initialValLoss()) / r.valPerplexity()).as("val ppl falls").isGreaterThan(3);
         assertThat(seen).anySatisfy(m -> assertThat(m).containsKeys("loss", "lr", "grad_norm", "tokens_per_s", "mfu"));
@@ -36,6 +37,31 @@ class PretrainTest {
             assertThat(l.dataDigest()).startsWith("sha256:");
             assertThat(l.metrics()).containsKey("val_ppl");
             assertThat(l.environment()).containsKeys("djl", "engine");
+        }
+    }
+
+    @Test
+    void earlyStoppingEndsTheRunAfterPatienceEvaluationsWithoutImprovement(@TempDir Path dir) throws Exception {
+        Fixtures.tokenizerAndShards(dir, 400);
+        // lr 1e-30 moves no float32 weight, so every evaluation equals the first: evaluations at steps 10 and 15 are
+        // not better than step 5's, and patience 2 stops the run at step 15 of 40.
+        TrainConfig cfg = TrainConfig.of(TrainMode.PRETRAIN, "demo-student", null, dir.resolve("shards"), null,
+                dir.resolve("tokenizer"), dir.resolve("run"), Map.of("training.seq_len", "32", "training.max_steps", "40",
+                        "training.eval_every", "5", "training.save_every", "0", "training.lr", "1e-30",
+                        "training.min_lr", "0", "training.early_stopping_patience", "2",
+                        "data.validation_fraction", "0.1"));
+        List<Integer> evaluated = new ArrayList<>();
+        MetricsListener ml = (step, values) -> {
+            if (values.containsKey("val_loss")) {
+                evaluated.add((int) step);
+            }
+        };
+        LmTrainer.Result r = new LmTrainer(cfg, ProgressListener.NONE, ml).run(false);
+        assertThat(r.stoppedEarly()).isTrue();
+        assertThat(r.steps()).isEqualTo(15);
+        assertThat(evaluated).endsWith(5, 10, 15);
+        try (Checkpoint ck = Checkpoint.open(r.finalCheckpoint())) {
+            ck.validateTensors();
         }
     }
 }
