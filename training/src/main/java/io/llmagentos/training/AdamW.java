@@ -56,8 +56,8 @@ public final class AdamW implements AutoCloseable {
             g2.muli(1 - beta2);
             v.muli(beta2).addi(g2);
         }
-        double bc1 = 1 - Math.pow(beta1, step);
-        double bc2 = 1 - Math.pow(beta2, step);
+        double bc1 = 1 - StrictMath.pow(beta1, step);
+        double bc2 = 1 - StrictMath.pow(beta2, step);
         try (NDArray vhat = v.div(bc2);
              NDArray denom = vhat.sqrt();
              NDArray upd = m.div(denom.addi(eps))) {
@@ -77,8 +77,8 @@ public final class AdamW implements AutoCloseable {
 
     /** Restores the moments of {@code name} (shaped like {@code like}, on its device). */
     public void restore(String name, float[] m, float[] v, NDArray like) {
-        NDArray mm = like.getManager().create(m, like.getShape()).toDevice(like.getDevice(), false);
-        NDArray vv = like.getManager().create(v, like.getShape()).toDevice(like.getDevice(), false);
+        NDArray mm = LlamaModel.owned(like.getManager().create(m, like.getShape()).toDevice(like.getDevice(), false));
+        NDArray vv = LlamaModel.owned(like.getManager().create(v, like.getShape()).toDevice(like.getDevice(), false));
         mm.detach();
         vv.detach();
         NDArray[] old = moments.put(name, new NDArray[] {mm, vv});

@@ -70,7 +70,7 @@ public final class Generator {
         double[] p = new double[k];
         double sum = 0;
         for (int i = 0; i < k; i++) {
-            p[i] = Math.exp(logits[order[i]] / s.temperature() - max);
+            p[i] = StrictMath.exp(logits[order[i]] / s.temperature() - max);
             sum += p[i];
         }
         int keep = k;

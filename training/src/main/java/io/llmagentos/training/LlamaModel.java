@@ -102,7 +102,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private void add(String name, float[] values, long[] shape) {
-        NDArray a = manager.create(values, new Shape(shape));
+        NDArray a = owned(manager.create(values, new Shape(shape)));
         Parameter p = Parameter.builder().setName(name)
                 .setType(shape.length == 1 ? Parameter.Type.GAMMA : Parameter.Type.WEIGHT).build();
         p.setArray(a);
@@ -251,10 +251,10 @@ public final class LlamaModel implements AutoCloseable {
             int len = Math.max(needed, Math.min(config.maxPositionEmbeddings(), 4096));
             float[] t = rope.table(0, len, len);
             NDManager owner = manager;
-            NDArray cos = owner.create(Arrays.copyOfRange(t, 0, len * config.headDim()), new Shape(len, config.headDim()))
-                    .toDevice(dev, false);
-            NDArray sin = owner.create(Arrays.copyOfRange(t, len * config.headDim(), t.length),
-                    new Shape(len, config.headDim())).toDevice(dev, false);
+            NDArray cos = owned(owner.create(Arrays.copyOfRange(t, 0, len * config.headDim()),
+                    new Shape(len, config.headDim())).toDevice(dev, false));
+            NDArray sin = owned(owner.create(Arrays.copyOfRange(t, len * config.headDim(), t.length),
+                    new Shape(len, config.headDim())).toDevice(dev, false));
             cos.attach(manager);
             sin.attach(manager);
             table = new NDArray[] {cos, sin};
@@ -279,7 +279,7 @@ public final class LlamaModel implements AutoCloseable {
                 m[i * total + j] = -Float.MAX_VALUE;
             }
         }
-        return into.create(m, new Shape(seq, total)).toDevice(into.getDevice(), false);
+        return owned(into.create(m, new Shape(seq, total)).toDevice(into.getDevice(), false));
     }
 
     /**
@@ -330,6 +330,19 @@ public final class LlamaModel implements AutoCloseable {
     @Override
     public void close() {
         manager.close();
+    }
+
+    /**
+     * A copy of {@code fromJava} in memory that libtorch allocated, and {@code fromJava} closed. On the CPU,
+     * {@code NDManager.create(float[])} wraps a Java direct buffer (malloc'd, 16-byte aligned, freed when the
+     * garbage collector gets to it), so the kernels that read it see an address that depends on the JVM's
+     * allocation history: a run's losses then drifted by ~1e-7 at a step that varied with garbage-collection
+     * timing, which breaks exact resume. libtorch's allocator gives every copy the same 64-byte alignment.
+     */
+    static NDArray owned(NDArray fromJava) {
+        NDArray copy = fromJava.duplicate();
+        fromJava.close();
+        return copy;
     }
 
     /** Int64 ids as DJL wants them for embedding lookups. */

@@ -79,7 +79,7 @@ public final class Lora implements AutoCloseable {
 
     private Parameter param(String name, float[] v, Shape shape) {
         Parameter p = Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).build();
-        NDArray a = manager.create(v, shape);
+        NDArray a = LlamaModel.owned(manager.create(v, shape));
         a.setRequiresGradient(true);
         p.setArray(a);
         return p;

@@ -14,6 +14,6 @@ public record LrSchedule(double peak, double min, int warmup, int total) {
             return peak;
         }
         double progress = Math.min(1.0, (double) (step - warmup) / (total - warmup));
-        return min + (peak - min) * 0.5 * (1 + Math.cos(Math.PI * progress));
+        return min + (peak - min) * 0.5 * (1 + StrictMath.cos(Math.PI * progress));
     }
 }

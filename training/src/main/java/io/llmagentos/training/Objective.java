@@ -51,6 +51,6 @@ public interface Objective {
         for (int i = 0; i < rows; i++) {
             System.arraycopy(shard.weights()[i], 0, w, i * seq, seq);
         }
-        return m.create(w, new Shape(rows, seq)).toDevice(like.getDevice(), false);
+        return LlamaModel.owned(m.create(w, new Shape(rows, seq)).toDevice(like.getDevice(), false));
     }
 }

@@ -7,6 +7,7 @@ import io.llmagentos.core.json.JsonFields;
 import io.llmagentos.core.shards.TokenShardWriter;
 import io.llmagentos.core.tokenizer.Tokenizer;
 import io.llmagentos.datasets.sample.SampleData;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,15 +62,31 @@ class TrainCommandTest {
         return m;
     }
 
+    /** {@code agentos ARGS…} in a child JVM (as a user runs it), output to {@code log}. */
+    private static Process child(Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+                "io.llmagentos.pipelines.cli.AgentosCli"));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static String finish(Process p, Path log) throws Exception {
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("agentos did not finish in 5 minutes").isTrue();
+        String out = Files.readString(log);
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+
+    /**
+     * Every run is its own JVM, as users run the CLI, so that the three runs share nothing but the files: the
+     * killed one, its resumption, and an uninterrupted one to compare with.
+     */
     @Test
     void aKilledTrainingResumesExactlyAndTheModelGenerates(@TempDir Path tmp) throws Exception {
         Path killed = tmp.resolve("killed");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                "io.llmagentos.pipelines.cli.AgentosCli", "train", "pretrain", "--config", yaml.toString(),
-                "-o", "output=" + killed));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile())
-                .start();
+        Process p = child(tmp.resolve("child.log"), "train", "pretrain", "--config", yaml.toString(),
+                "-o", "output=" + killed);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (!Files.exists(killed.resolve("checkpoint-8/trainer_state.json")) && p.isAlive()
                 && System.nanoTime() < deadline) {
@@ -81,14 +98,12 @@ class TrainCommandTest {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(killed.resolve("final")).doesNotExist();
 
-        AgentosCliTest.Result resumed = AgentosCliTest.run("train", "pretrain", "--config", yaml.toString(), "-o",
-                "output=" + killed, "--resume");
-        assertThat(resumed.exit()).as(resumed.err()).isZero();
-        assertThat(resumed.out()).contains("resumed from step 8").contains(killed.resolve("final").toString());
+        String resumed = finish(child(tmp.resolve("resumed.log"), "train", "pretrain", "--config", yaml.toString(),
+                "-o", "output=" + killed, "--resume"), tmp.resolve("resumed.log"));
+        assertThat(resumed).contains("resumed from step 8").contains(killed.resolve("final").toString());
 
-        AgentosCliTest.Result straight = AgentosCliTest.run("train", "pretrain", "--config", yaml.toString(), "-o",
-                "output=" + tmp.resolve("straight"));
-        assertThat(straight.exit()).as(straight.err()).isZero();
+        finish(child(tmp.resolve("straight.log"), "train", "pretrain", "--config", yaml.toString(), "-o",
+                "output=" + tmp.resolve("straight")), tmp.resolve("straight.log"));
         TreeMap<Integer, Double> a = losses(tmp.resolve("straight"));
         TreeMap<Integer, Double> b = losses(killed);
         assertThat(b.keySet()).containsExactlyElementsOf(a.keySet()).hasSize(16);

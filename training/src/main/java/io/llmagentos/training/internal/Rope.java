@@ -28,13 +28,13 @@ public final class Rope {
         RopeScaling s = config.ropeScaling();
         if (s != null && "dynamic".equals(s.type()) && seqLen > config.maxPositionEmbeddings()) {
             double ratio = s.factor() * seqLen / config.maxPositionEmbeddings() - (s.factor() - 1);
-            theta = theta * Math.pow(ratio, d / (d - 2.0));
+            theta = theta * StrictMath.pow(ratio, d / (d - 2.0));
         }
         double[] inv = new double[d / 2];
         for (int i = 0; i < inv.length; i++) {
             // HF computes the exponent in float32: arange(0, d, 2).float() / d
             float exponent = (float) (2 * i) / d;
-            inv[i] = (float) (1.0 / Math.pow(theta, exponent));
+            inv[i] = (float) (1.0 / StrictMath.pow(theta, exponent));
         }
         if (s == null || "default".equals(s.type()) || "dynamic".equals(s.type())) {
             return inv;
@@ -77,8 +77,8 @@ public final class Rope {
             for (int i = 0; i < d / 2; i++) {
                 // HF: freqs = position (float32) * inv_freq (float32), then cos/sin in float32
                 float angle = pos * (float) inv[i];
-                float c = (float) Math.cos(angle);
-                float sn = (float) Math.sin(angle);
+                float c = (float) StrictMath.cos(angle);
+                float sn = (float) StrictMath.sin(angle);
                 out[p * d + i] = c;
                 out[p * d + i + d / 2] = c;
                 out[count * d + p * d + i] = sn;
