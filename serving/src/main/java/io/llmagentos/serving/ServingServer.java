@@ -83,7 +83,7 @@ public final class ServingServer implements AutoCloseable {
                 cfg.routes.post("/admin/models/swap", timed("admin_swap", this::swapOverHttp));
             }
             cfg.routes.exception(ApiException.class, (e, ctx) -> writeError(ctx, e));
-            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> writeError(ctx, fromJavalin(e)));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> writeError(ctx, fromJavalin(e, ctx)));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
                 writeError(ctx, new ApiException(500, "server_error", "internal_error", null,
@@ -271,14 +271,21 @@ public final class ServingServer implements AutoCloseable {
             } catch (ApiException e) {
                 writeError(ctx, e);
             } catch (HttpResponseException e) {
-                writeError(ctx, fromJavalin(e));
+                writeError(ctx, fromJavalin(e, ctx));
             } finally {
                 metrics.request(endpoint, ctx.statusCode(), System.nanoTime() - t0);
             }
         };
     }
 
-    private ApiException fromJavalin(HttpResponseException e) {
+    private ApiException fromJavalin(HttpResponseException e, Context ctx) {
+        if (e.getStatus() == 404) {
+            return ApiException.notFound(ctx.method() + " " + ctx.path());
+        }
+        if (e.getStatus() == 405) {
+            return new ApiException(405, "invalid_request_error", "method_not_allowed", null, ctx.method()
+                    + " is not allowed on " + ctx.path(), 0);
+        }
         if (e.getStatus() == 413) {
             return ApiException.tooLarge("the request body is larger than " + config.maxBodyBytes()
                     + " bytes (--max-body-bytes)");
