@@ -1,0 +1,34 @@
+package io.llmagentos.serving.engine;
+
+/**
+ * How a {@link DecodeEngine} schedules work.
+ *
+ * @param maxBatch   sequences decoded together in one ONNX Runtime call (continuous batching), >= 1
+ * @param maxQueued  sequences that may wait for a batch slot; more are refused with {@link QueueFullException}
+ * @param threads    ONNX Runtime intra-op threads
+ */
+public record EngineConfig(int maxBatch, int maxQueued, int threads) {
+    public static final String MAX_BATCH_DOC = "Sequences decoded together in one ONNX Runtime call (continuous batching).";
+    public static final String MAX_QUEUED_DOC = "Requests that may wait for a batch slot; beyond them the server answers 429.";
+    public static final String THREADS_DOC = "ONNX Runtime intra-op threads (default: all cores).";
+
+    public EngineConfig {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("max batch must be >= 1 (got " + maxBatch + ")");
+        }
+        if (maxQueued < 0) {
+            throw new IllegalArgumentException("max queued must be >= 0 (got " + maxQueued + ")");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1 (got " + threads + ")");
+        }
+    }
+
+    public static EngineConfig defaults() {
+        return new EngineConfig(8, 32, Runtime.getRuntime().availableProcessors());
+    }
+
+    public int capacity() {
+        return maxBatch + maxQueued;
+    }
+}

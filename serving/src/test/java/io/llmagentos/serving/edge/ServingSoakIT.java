@@ -1,0 +1,160 @@
+package io.llmagentos.serving.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmagentos.serving.Http;
+import io.llmagentos.serving.TestModels;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Slow checks of the packaged server in its own JVM (the edge launcher, a fixed 192 MB heap): a bounded load test at 4×
+ * its capacity, and 10,000 sequential requests against its resident memory. {@code mvn -Pslow verify -pl serving -am}.
+ */
+@Tag("slow")
+class ServingSoakIT {
+    private Process server;
+    private Path log;
+
+    private Http start(String... extra) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        log = Files.createTempFile("soak", ".log");
+        List<String> cmd = new ArrayList<>(List.of(EdgeDistributionIT.edge().resolve("bin/agentos").toString(), "serve",
+                "--model", TestModels.exported(11).toString(), "--port", Integer.toString(port), "--model-name", "m"));
+        cmd.addAll(List.of(extra));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        // a fixed, pre-touched heap: RSS then grows only with native and JIT memory, what a leak would show in
+        pb.environment().put("AGENTOS_JAVA_OPTS", "-Xms192m -Xmx192m -XX:+AlwaysPreTouch");
+        server = pb.start();
+        Http http = new Http(URI.create("http://127.0.0.1:" + port), null);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (http.get("/health").status() == 200) {
+                    return http;
+                }
+            } catch (IOException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        throw new AssertionError("server did not start:\n" + Files.readString(log));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.destroy();
+            server.waitFor(30, TimeUnit.SECONDS);
+            server.destroyForcibly();
+        }
+        if (log != null) {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    static ObjectNode completion(int maxTokens) {
+        ObjectNode o = Http.JSON.createObjectNode();
+        o.put("model", "m");
+        o.put("prompt", "The pump");
+        o.put("max_tokens", maxTokens);
+        o.put("temperature", 0);
+        return o;
+    }
+
+    @Test
+    void fourTimesCapacityGetsOnly200sAnd429sAndAdmittedLatencyStaysTight() throws Exception {
+        // capacity 4 (all running, none waiting); 16 clients = 4x, each making 12 attempts and backing off 50 ms
+        // after a 429 (a client that retried at once would only measure how fast 2 shared cores answer 429s)
+        Http http = start("--max-batch", "4", "--max-queued", "0", "--threads", "2", "--request-timeout", "30");
+        int clients = 16;
+        int perClient = 12;
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        List<Future<List<long[]>>> fs = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            fs.add(pool.submit(() -> {
+                List<long[]> out = new ArrayList<>();
+                for (int i = 0; i < perClient; i++) {
+                    long t0 = System.nanoTime();
+                    Http.Response r = http.post("/v1/completions", completion(24));
+                    out.add(new long[] {r.status(), System.nanoTime() - t0});
+                    if (r.status() == 429) {
+                        Thread.sleep(50);
+                    }
+                }
+                return out;
+            }));
+        }
+        Map<Long, Integer> byStatus = new TreeMap<>();
+        List<Long> admitted = new ArrayList<>();
+        for (Future<List<long[]>> f : fs) {
+            for (long[] r : f.get(10, TimeUnit.MINUTES)) {
+                byStatus.merge(r[0], 1, Integer::sum);
+                if (r[0] == 200) {
+                    admitted.add(r[1]);
+                }
+            }
+        }
+        pool.shutdownNow();
+        Collections.sort(admitted);
+        double p50 = admitted.get(admitted.size() / 2) / 1e6;
+        double p99 = admitted.get((int) Math.ceil(admitted.size() * 0.99) - 1) / 1e6;
+        System.out.printf("load test: %s; admitted p50 %.1f ms, p99 %.1f ms%n", byStatus, p50, p99);
+        assertThat(byStatus.keySet()).as("statuses").isSubsetOf(200L, 429L).contains(200L, 429L);
+        assertThat(p99).as("p99 of admitted requests vs 2 x p50").isLessThanOrEqualTo(2 * p50);
+        assertThat(http.get("/metrics").body()).contains("agentos_rejections_total{reason=\"queue_full\"}");
+    }
+
+    @Test
+    void tenThousandSequentialRequestsLeaveRssWithinTenPercent() throws Exception {
+        Http http = start("--max-batch", "4", "--threads", "1");
+        long pid = server.pid();
+        double rss100 = 0;
+        for (int i = 1; i <= 10_000; i++) {
+            ObjectNode body = completion(4);
+            if (i % 2 == 0) {
+                body.put("stream", true);
+            }
+            Http.Response r = http.post("/v1/completions", body);
+            assertThat(r.status()).as("request %d: %s", i, r.body()).isEqualTo(200);
+            if (i == 100) {
+                rss100 = rssKb(pid);
+            }
+            if (i % 2000 == 0) {
+                System.out.printf("soak: %d requests, RSS %.1f MB (after 100: %.1f MB)%n", i, rssKb(pid) / 1024,
+                        rss100 / 1024);
+            }
+        }
+        double end = rssKb(pid);
+        System.out.printf("soak: RSS after 100 requests %.1f MB, after 10,000 %.1f MB (%+.1f %%)%n", rss100 / 1024,
+                end / 1024, 100 * (end - rss100) / rss100);
+        assertThat(end).as("RSS after 10,000 requests vs after 100 (kB)").isLessThanOrEqualTo(rss100 * 1.10);
+    }
+
+    static double rssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Double.parseDouble(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException("no VmRSS in /proc/" + pid + "/status");
+    }
+}
