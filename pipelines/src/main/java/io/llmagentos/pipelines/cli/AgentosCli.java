@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
             PrepCommand.class,
             TrainCommand.class,
             GenerateCommand.class,
+            PipelineCommand.class,
+            SchedulerCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AgentosCli implements Runnable {

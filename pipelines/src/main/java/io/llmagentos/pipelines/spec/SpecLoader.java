@@ -55,7 +55,7 @@ public final class SpecLoader {
     private static final Set<String> TOP_KEYS = Set.of("pipeline", "description", "params", "max_parallel", "steps",
             "schedule");
     private static final Set<String> STEP_KEYS = Set.of("uses", "with", "needs", "retries", "backoff",
-            "backoff_multiplier", "max_backoff", "timeout", "when", "isolation", "register");
+            "backoff_multiplier", "max_backoff", "timeout", "when", "isolation", "register", "jvm_opts");
     private static final Set<String> SCHEDULE_KEYS = Set.of("cron", "timezone", "catchup", "max_active_runs", "params");
     private static final Set<String> REGISTER_KEYS = Set.of("model", "output", "aliases", "champion_when");
 
@@ -286,8 +286,9 @@ public final class SpecLoader {
             }
         }
         RegisterSpec register = register(k.get("register"), f + ".register", stage, params, stepIds, id, needs);
+        String jvmOpts = optionalScalar(k, "jvm_opts", "");
         return new StepSpec(id, uses, with, List.copyOf(needs), new RetryPolicy(retries, backoff, mult, maxBackoff),
-                timeout, when, isolation, register, line(m));
+                timeout, when, isolation, register, jvmOpts, line(m));
     }
 
     private RegisterSpec register(NodeTuple t, String f, Stage stage, Map<String, ParamSpec> params,

@@ -16,8 +16,9 @@ import java.util.Map;
  * @param when      a condition (template) that must hold for the step to run, or null
  * @param isolation where it runs, or null for the stage's default
  * @param register  MLflow Model Registry registration, or null
+ * @param jvmOpts   extra options of the step's child JVM (e.g. -Xmx4g), space-separated, or empty
  * @param line      line of the step in the pipeline file
  */
 public record StepSpec(String id, String uses, Map<String, String> with, List<String> needs, RetryPolicy retry,
-                       Duration timeout, String when, Isolation isolation, RegisterSpec register, int line) {
+                       Duration timeout, String when, Isolation isolation, RegisterSpec register, String jvmOpts, int line) {
 }

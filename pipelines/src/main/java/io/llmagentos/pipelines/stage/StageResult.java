@@ -53,7 +53,9 @@ public record StageResult(Map<String, String> outputs, Map<String, Double> metri
         }
 
         public StageResult build() {
-            return new StageResult(Map.copyOf(outputs), Map.copyOf(metrics), Map.copyOf(artifacts), model);
+            return new StageResult(java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputs)),
+                    java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metrics)),
+                    java.util.Collections.unmodifiableMap(new LinkedHashMap<>(artifacts)), model);
         }
     }
 }
