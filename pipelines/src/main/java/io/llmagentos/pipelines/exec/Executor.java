@@ -329,6 +329,9 @@ public final class Executor {
                             if (!st.status.equals("PENDING") || runningSteps.contains(id)) {
                                 continue;
                             }
+                            if (cancelled.get() || leaseLost.get()) {
+                                continue;
+                            }
                             StepSpec s = spec.steps().get(id);
                             String blocked = blockedBy(s);
                             if (blocked != null) {
@@ -338,9 +341,6 @@ public final class Executor {
                                 db.setStepStatus(run.id(), id, status, null, System.currentTimeMillis(), why);
                                 say("  [%s] %-16s %s", status.equals("SKIPPED") ? "skip " : "block", id, why);
                                 progress = true;
-                                continue;
-                            }
-                            if (cancelled.get() || leaseLost.get()) {
                                 continue;
                             }
                             if (s.needs().stream().allMatch(n -> DONE_OK.contains(states.get(n).status))

@@ -53,7 +53,8 @@ public final class StepInvoker {
                         }
                     });
                     try {
-                        metricsOut.write(JsonFields.MAPPER.writeValueAsString(line));
+                        metricsOut.write(JsonFields.MAPPER.writer()
+                                .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(line));
                         metricsOut.newLine();
                         metricsOut.flush();
                     } catch (IOException e) {
