@@ -65,8 +65,10 @@ public final class MlflowTracking implements Tracking {
         if (existing != null && existing.run() != null) {
             return existing;
         }
-        String exp = client.getExperimentByName(pipeline).map(Service.Experiment::getExperimentId)
-                .orElseGet(() -> createExperiment(pipeline));
+        String exp = findExperiment(pipeline);
+        if (exp == null) {
+            exp = createExperiment(pipeline);
+        }
         Service.CreateRun.Builder req = Service.CreateRun.newBuilder().setExperimentId(exp).setRunName(runId)
                 .setStartTime(System.currentTimeMillis());
         tags.forEach((k, v) -> req.addTags(Service.RunTag.newBuilder().setKey(k).setValue(clip(v))));
@@ -77,12 +79,25 @@ public final class MlflowTracking implements Tracking {
         return new RunIds(exp, info.getRunId());
     }
 
+    /** By search, not getExperimentByName: the client retries the 404 of a missing name as if rate-limited. */
+    private String findExperiment(String name) {
+        for (Service.Experiment e : client.searchExperiments("name = '" + name.replace("'", "''") + "'").getItems()) {
+            if (e.getName().equals(name)) {
+                return e.getExperimentId();
+            }
+        }
+        return null;
+    }
+
     private String createExperiment(String name) {
         try {
             return client.createExperiment(name);
         } catch (MlflowHttpException e) {
-            // another executor created it first
-            return client.getExperimentByName(name).map(Service.Experiment::getExperimentId).orElseThrow(() -> e);
+            String id = findExperiment(name); // another executor created it first
+            if (id == null) {
+                throw e;
+            }
+            return id;
         }
     }
 
