@@ -159,7 +159,7 @@ public final class MetadataDb implements AutoCloseable {
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
             if (a == null) {
-                ps.setNull(i + 1, Types.VARCHAR);
+                ps.setNull(i + 1, Types.NULL);
             } else if (a instanceof Long l) {
                 ps.setLong(i + 1, l);
             } else if (a instanceof Integer n) {

@@ -45,7 +45,7 @@ class MlflowTrackingTest {
                           data.sft: ${steps.data.outputs.sft}
                           data.tokenizer: ${steps.tokenizer.outputs.tokenizer}
                           training: {max_steps: "${params.steps}", seq_len: 64, batch_size: 4, eval_every: 3,
-                                     eval_batches: 2, warmup_steps: 1, save_every: 0, threads: 1}
+                                     eval_batches: 2, warmup_steps: 1, save_every: 0}
                         register:
                           model: tracked-student
                           aliases: [candidate]
