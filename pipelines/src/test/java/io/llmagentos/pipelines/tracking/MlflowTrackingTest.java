@@ -44,7 +44,7 @@ class MlflowTrackingTest {
                           model.preset: demo-student
                           data.sft: ${steps.data.outputs.sft}
                           data.tokenizer: ${steps.tokenizer.outputs.tokenizer}
-                          training: {max_steps: "${params.steps}", seq_len: 64, batch_size: 4, eval_every: 3,
+                          training: {max_steps: "${params.steps}", seq_len: 256, batch_size: 2, eval_every: 3,
                                      eval_batches: 2, warmup_steps: 1, save_every: 0}
                         register:
                           model: tracked-student
