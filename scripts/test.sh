@@ -25,5 +25,14 @@ if [ "${CI:-}" = "true" ] || [ "${AGENTOS_TORCH_TESTS:-}" = "1" ]; then
     echo "$want_torch" > "$TORCH_STAMP"
   fi
 fi
+# PostgreSQL from Debian's packages for the pipelines' PostgreSQL tests (each test starts its own throwaway
+# cluster on 127.0.0.1 with initdb + pg_ctl as the unprivileged postgres user): installed on CI, and wherever we
+# are root and it is missing; elsewhere those tests skip with the reason.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && { [ "${CI:-}" = "true" ] || [ "${AGENTOS_PG_TESTS:-}" = "1" ]; }; then
+    echo "== installing PostgreSQL (apt-get install -y postgresql)"
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql
+  fi
+fi
 echo "== mvn verify (unit, integration and parity tests)"
 exec mvn -B verify "$@"

@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             GenerateCommand.class,
             ServeCommand.class,
+            PipelineCommand.class,
+            SchedulerCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AgentosCli implements Runnable {
