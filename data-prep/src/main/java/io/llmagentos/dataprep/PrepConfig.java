@@ -168,7 +168,10 @@ public record PrepConfig(
             @Option(description = "max char fraction of the most frequent word 2-gram") double maxTopNgramFraction2,
             @Option(description = "max char fraction of the most frequent word 3-gram") double maxTopNgramFraction3,
             @Option(description = "max char fraction of the most frequent word 4-gram") double maxTopNgramFraction4,
-            @Option(description = "max char fraction covered by repeated word 5-grams; 0.01 less per n up to 10") double maxDuplicateNgramFraction5)
+            @Option(description = "max char fraction covered by repeated word 5-grams; 0.01 less per n up to 10") double maxDuplicateNgramFraction5,
+            @Option(description = "keep documents detected (Lingua) as one of these ISO 639-1 languages; empty turns the language filter off") List<String> languages,
+            @Option(description = "ISO 639-1 languages the detector chooses among (include every language the corpus may hold)") List<String> languageCandidates,
+            @Option(description = "characters of each document that the language detector reads (from the start)") int languageSampleChars)
             implements Serializable {
         private static final long serialVersionUID = 1L;
 
@@ -188,11 +191,22 @@ public record PrepConfig(
             fraction(maxTopNgramFraction3, "maxTopNgramFraction3");
             fraction(maxTopNgramFraction4, "maxTopNgramFraction4");
             fraction(maxDuplicateNgramFraction5, "maxDuplicateNgramFraction5");
+            languages = languages == null ? List.of() : List.copyOf(languages);
+            languageCandidates = languageCandidates == null ? List.of() : List.copyOf(languageCandidates);
+            positive(languageSampleChars > 0, "languageSampleChars must be > 0 (got " + languageSampleChars + ")");
+            if (!languages.isEmpty()) {
+                io.llmagentos.dataprep.internal.LanguageFilter.validate(languages, languageCandidates);
+            }
         }
 
-        /** Gopher's published thresholds, with minWords lowered from 50 to 20 for short support tickets. */
+        /**
+         * Gopher's published thresholds, with minWords lowered from 50 to 20 for short support tickets; English
+         * kept, detected among 14 widely used languages.
+         */
         public static Quality defaults() {
-            return new Quality(20, 100_000, 1_000_000, 3, 10, 0.1, 0.8, 2, 0.9, 0.3, 0.3, 0.2, 0.20, 0.18, 0.16, 0.15);
+            return new Quality(20, 100_000, 1_000_000, 3, 10, 0.1, 0.8, 2, 0.9, 0.3, 0.3, 0.2, 0.20, 0.18, 0.16, 0.15,
+                    List.of("en"), List.of("en", "de", "fr", "es", "it", "pt", "nl", "pl", "sv", "ru", "tr", "zh", "ja", "ko"),
+                    2000);
         }
     }
 

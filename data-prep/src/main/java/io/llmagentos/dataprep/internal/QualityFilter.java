@@ -21,6 +21,7 @@ public final class QualityFilter implements Serializable {
     private static final Set<String> STOP_WORDS = Set.of("the", "be", "to", "of", "and", "that", "have", "with");
 
     private final PrepConfig.Quality q;
+    private transient LanguageFilter language;
 
     public QualityFilter(PrepConfig.Quality q) {
         this.q = q;
@@ -83,7 +84,16 @@ public final class QualityFilter implements Serializable {
         if (lines != null) {
             return lines;
         }
-        return ngramRules(words, start, chars);
+        Verdict ngrams = ngramRules(words, start, chars);
+        if (ngrams != null || q.languages().isEmpty()) {
+            return ngrams;
+        }
+        // the costliest rule last: only documents that pass every other rule are detected
+        if (language == null) {
+            language = new LanguageFilter(q.languages(), q.languageCandidates(), q.languageSampleChars());
+        }
+        String other = language.reject(text);
+        return other == null ? null : new Verdict("language", other + " not in " + q.languages());
     }
 
     private Verdict lineRules(String text) {
