@@ -24,6 +24,23 @@ if [ "${CI:-}" = "true" ] || [ "${AGENTOS_TORCH_TESTS:-}" = "1" ]; then
     bash scripts/parity/setup_torch_venv.sh
     echo "$want_torch" > "$TORCH_STAMP"
   fi
+  # Optimum (ORTModelForCausalLM) for the ONNX export round trip: its own venv, since its onnxruntime extra pins
+  # transformers<4.58 (see scripts/parity/setup_optimum_venv.sh)
+  OPT_STAMP=".venv-optimum/.setup.sha256"
+  want_opt="$(sha256sum scripts/parity/setup_optimum_venv.sh | cut -d' ' -f1)"
+  if [ ! -x .venv-optimum/bin/python ] || [ "$(cat "$OPT_STAMP" 2>/dev/null)" != "$want_opt" ]; then
+    echo "== setting up the Optimum virtualenv .venv-optimum (scripts/parity/setup_optimum_venv.sh)"
+    bash scripts/parity/setup_optimum_venv.sh
+    echo "$want_opt" > "$OPT_STAMP"
+  fi
+  # transformers.js (Node) for the same round trip in JavaScript
+  JS_STAMP=".venv-js/.setup.sha256"
+  want_js="$(cat scripts/parity/setup_transformersjs.sh scripts/parity/js/package.json | sha256sum | cut -d' ' -f1)"
+  if [ ! -d .venv-js/node_modules/@huggingface/transformers ] || [ "$(cat "$JS_STAMP" 2>/dev/null)" != "$want_js" ]; then
+    echo "== setting up transformers.js in .venv-js (scripts/parity/setup_transformersjs.sh)"
+    bash scripts/parity/setup_transformersjs.sh
+    echo "$want_js" > "$JS_STAMP"
+  fi
 fi
 # PostgreSQL from Debian's packages for the pipelines' PostgreSQL tests (each test starts its own throwaway
 # cluster on 127.0.0.1 with initdb + pg_ctl as the unprivileged postgres user): installed on CI, and wherever we

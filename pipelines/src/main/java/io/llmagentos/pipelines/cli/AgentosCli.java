@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             ServeCommand.class,
             PipelineCommand.class,
             SchedulerCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AgentosCli implements Runnable {
