@@ -24,6 +24,15 @@ if [ "${CI:-}" = "true" ] || [ "${AGENTOS_TORCH_TESTS:-}" = "1" ]; then
     bash scripts/parity/setup_torch_venv.sh
     echo "$want_torch" > "$TORCH_STAMP"
   fi
+  # Optimum (ORTModelForCausalLM) for the ONNX export round trip: its own venv, since its onnxruntime extra pins
+  # transformers<4.58 (see scripts/parity/setup_optimum_venv.sh)
+  OPT_STAMP=".venv-optimum/.setup.sha256"
+  want_opt="$(sha256sum scripts/parity/setup_optimum_venv.sh | cut -d' ' -f1)"
+  if [ ! -x .venv-optimum/bin/python ] || [ "$(cat "$OPT_STAMP" 2>/dev/null)" != "$want_opt" ]; then
+    echo "== setting up the Optimum virtualenv .venv-optimum (scripts/parity/setup_optimum_venv.sh)"
+    bash scripts/parity/setup_optimum_venv.sh
+    echo "$want_opt" > "$OPT_STAMP"
+  fi
 fi
 echo "== mvn verify (unit, integration and parity tests)"
 exec mvn -B verify "$@"

@@ -1,4 +1,5 @@
 /**
- * ONNX export with a KV cache and INT8 quantization with calibration. Filled by the ONNX/INT8 issue.
+ * ONNX export with a KV cache ({@code export}), running exported models in ONNX Runtime ({@code runtime}), and INT8
+ * quantization with calibration.
  */
 package io.llmagentos.quantization;

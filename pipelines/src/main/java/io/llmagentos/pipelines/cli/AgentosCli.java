@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             PrepCommand.class,
             TrainCommand.class,
             GenerateCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AgentosCli implements Runnable {

@@ -11,6 +11,10 @@ import io.llmagentos.core.tokenizer.BpeTrainerConfig;
 import io.llmagentos.core.tokenizer.PreTokenizerStyle;
 import io.llmagentos.core.tokenizer.Tokenizer;
 import io.llmagentos.datasets.sample.SampleData;
+import io.llmagentos.quantization.export.OnnxExportConfig;
+import io.llmagentos.quantization.export.OnnxExportResult;
+import io.llmagentos.quantization.export.OnnxExporter;
+import io.llmagentos.quantization.runtime.OrtCausalLm;
 import io.llmagentos.dataprep.DataPrep;
 import io.llmagentos.dataprep.PrepConfig;
 import io.llmagentos.dataprep.PrepReport;
@@ -43,13 +47,15 @@ import picocli.CommandLine.Option;
 /**
  * {@code agentos demo}: the product's spine, end to end on the bundled sample data. Each stage, once
  * built, adds itself here. Today: the sample datasets, data-prep on Spark (clean, dedup, PII, split), a
- * tokenizer trained on the clean corpus, token shards, a teacher pretrained on them with DJL, and a
- * generation from it — under one run directory.
+ * tokenizer trained on the clean corpus, token shards, a teacher pretrained on them with DJL, a
+ * generation from it, and its ONNX export run in ONNX Runtime — under one run directory.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Run the pipeline end to end on the bundled sample data and print where every output went.")
 final class DemoCommand implements Callable<Integer> {
-    private static final int STAGES = 6;
+    private static final int STAGES = 7;
+
+    private static final int GENERATED_TOKENS = 40;
 
     @Option(names = "--out", defaultValue = "runs", paramLabel = "DIR",
             description = "Parent directory of the run directory (runs/demo-<timestamp>).")
@@ -163,14 +169,36 @@ final class DemoCommand implements Callable<Integer> {
         ts = System.nanoTime();
         System.out.printf(Locale.ROOT, "%n[6/%d] generate: greedy from the teacher, KV cache%n", STAGES);
         String generated;
+        int[] promptIds = tok.encode(prompt);
+        int[] djlTokens;
+        List<Integer> stop;
         try (Checkpoint ck = Checkpoint.open(teacher.finalCheckpoint());
              LlamaModel model = LlamaModel.load(ck, Device.cpu())) {
-            int[] ids = tok.encode(prompt);
-            int[] all = new Generator(model).generate(ids, Sampling.greedy(40, model.config().eosTokenIds()), t -> { });
-            generated = tok.decode(java.util.Arrays.copyOfRange(all, ids.length, all.length), true);
+            stop = model.config().eosTokenIds();
+            djlTokens = new Generator(model).generate(promptIds, Sampling.greedy(GENERATED_TOKENS, stop), t -> { });
+            generated = tok.decode(java.util.Arrays.copyOfRange(djlTokens, promptIds.length, djlTokens.length), true);
         }
         System.out.println("  " + prompt + generated.replace("\n", "\n  "));
         timings.put("generate", seconds(ts));
+
+        // Stage 7: ONNX export of the teacher, then the same greedy generation in ONNX Runtime
+        ts = System.nanoTime();
+        System.out.printf(Locale.ROOT, "%n[7/%d] ONNX: export the teacher (FP32, KV cache, Optimum's I/O) and generate"
+                + " greedily from it in ONNX Runtime%n", STAGES);
+        Path onnxDir = run.resolve("teacher-onnx");
+        OnnxExportResult exported = new OnnxExporter(OnnxExportConfig.defaults()).export(teacher.finalCheckpoint(),
+                onnxDir, new ConsoleProgress(System.out));
+        ExportCommand.print(System.out, exported);
+        int[] ortTokens;
+        try (OrtCausalLm lm = OrtCausalLm.open(onnxDir)) {
+            ortTokens = lm.generate(promptIds, GENERATED_TOKENS, stop, t -> { });
+        }
+        int firstDiff = java.util.Arrays.mismatch(ortTokens, djlTokens);
+        boolean sameTokens = firstDiff < 0;
+        System.out.printf(Locale.ROOT, "  ONNX Runtime greedy tokens equal DJL's: %s (%d new tokens)%n",
+                sameTokens ? "yes" : "NO, first difference at token " + firstDiff, ortTokens.length - promptIds.length);
+        outputs.put("teacher_onnx", onnxDir.toString());
+        timings.put("onnx", seconds(ts));
 
         Path summary = run.resolve("demo-summary.json");
         Map<String, Object> s = new LinkedHashMap<>();
@@ -184,6 +212,12 @@ final class DemoCommand implements Callable<Integer> {
         metrics.put("teacher_tokens_per_s", teacher.tokensPerSecond());
         s.put("metrics", metrics);
         s.put("generation", Map.of("prompt", prompt, "continuation", generated));
+        Map<String, Object> onnx = new LinkedHashMap<>();
+        onnx.put("model", exported.modelFile().toString());
+        onnx.put("bytes", exported.modelBytes());
+        onnx.put("max_abs_diff_reference", exported.validation().maxAbsDiffReference());
+        onnx.put("greedy_tokens_equal_djl", sameTokens);
+        s.put("onnx", onnx);
         JsonFields.MAPPER.writeValue(summary.toFile(), s);
         System.out.printf(Locale.ROOT, "%ndemo finished in %.1f s; outputs:%n", seconds(t0));
         outputs.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-10s %s%n", k, v));

@@ -67,7 +67,7 @@ class AgentosCliTest {
         JsonNode j = JsonFields.MAPPER.readTree(r.out());
         assertThat(j.get("cores").asInt()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(j.get("engines").get("Jackson").asText()).startsWith("present 2.20");
-        assertThat(j.get("engines").get("ONNX Runtime").asText()).startsWith("absent");
+        assertThat(j.get("engines").get("ONNX Runtime").asText()).startsWith("present 1.23.2");
         assertThat(j.get("gpu").asText()).isNotBlank();
         assertThat(run("info").out()).contains("cpu features").contains("memory");
     }
@@ -148,7 +148,9 @@ class AgentosCliTest {
         Path shards = run.resolve("prep/shards/train");
         Path teacher = run.resolve("teacher/final");
         assertThat(r.out()).contains(run.toString()).contains(tokDir.resolve("tokenizer.json").toString())
-                .contains(shards.toString()).contains(teacher.toString()).contains("[6/6] generate")
+                .contains(shards.toString()).contains(teacher.toString()).contains("[6/7] generate")
+                .contains("[7/7] ONNX").contains(run.resolve("teacher-onnx/model.onnx").toString())
+                .contains("ONNX Runtime vs plain-Java reference").contains("ONNX Runtime greedy tokens equal DJL's: yes")
                 .contains("accounting:").contains("holds")
                 .contains("demo finished");
         Tokenizer tok = Tokenizer.load(tokDir);
@@ -167,6 +169,8 @@ class AgentosCliTest {
         assertThat(summary.get("metrics").get("teacher_val_ppl").asDouble())
                 .isLessThan(summary.get("metrics").get("teacher_val_ppl_initial").asDouble());
         assertThat(summary.get("generation").get("continuation").asText()).isNotBlank();
+        assertThat(summary.get("onnx").get("greedy_tokens_equal_djl").asBoolean()).isTrue();
+        assertThat(summary.get("outputs").get("teacher_onnx").asText()).isEqualTo(run.resolve("teacher-onnx").toString());
     }
 
     @Test
