@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             GenerateCommand.class,
             ExportCommand.class,
+            QuantizeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AgentosCli implements Runnable {

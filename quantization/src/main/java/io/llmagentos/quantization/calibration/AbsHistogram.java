@@ -17,6 +17,7 @@ public final class AbsHistogram {
     private final int bins;
     private final float upper;
     private final long[] counts;
+    private final ValueBuffer pending = new ValueBuffer();
 
     public AbsHistogram(int bins, float upper) {
         if (bins < 1) {
@@ -30,7 +31,10 @@ public final class AbsHistogram {
         this.counts = new long[bins];
     }
 
-    /** Adds the magnitudes of {@code x}. */
+    /**
+     * Adds the magnitudes of {@code x}. Batches are buffered and counted together (ND4J costs per call);
+     * {@link #counts()} flushes first.
+     */
     public void add(float[] x) {
         if (x.length == 0) {
             return;
@@ -39,6 +43,16 @@ public final class AbsHistogram {
             counts[0] += x.length;
             return;
         }
+        if (pending.add(x)) {
+            flush();
+        }
+    }
+
+    private void flush() {
+        if (pending.size() == 0) {
+            return;
+        }
+        float[] x = pending.drain();
         try (MemoryWorkspace ws = Nd4jRuntime.scope()) {
             INDArray a = Transforms.abs(Nd4j.create(x, new long[] {x.length}, DataType.FLOAT), false);
             INDArray range = Nd4j.create(new float[] {0f, upper}, new long[] {2}, DataType.FLOAT);
@@ -62,6 +76,7 @@ public final class AbsHistogram {
     }
 
     public long[] counts() {
+        flush();
         return counts.clone();
     }
 
@@ -78,6 +93,7 @@ public final class AbsHistogram {
     }
 
     public long total() {
+        flush();
         long n = 0;
         for (long c : counts) {
             n += c;

@@ -43,8 +43,9 @@ public record CalibrationSet(String source, List<long[]> sequences) {
 
     /**
      * Reads a JSON-lines file of {@code {"text": "..."}} records (the format of
-     * {@code datasets-sample/data/calibration.jsonl}) and tokenizes each text, cut to {@code maxTokens}.
-     * Blank lines are skipped.
+     * {@code datasets-sample/data/calibration.jsonl}), or of question/answer records
+     * ({@code {"question": "...", "answer": "..."}}, the eval set's format: the text is the question, a space and
+     * the answer), and tokenizes each text, cut to {@code maxTokens}. Blank lines are skipped.
      *
      * @throws QuantizationException naming the file and line for a missing file, a line that is not a JSON
      *                               object with a string "text", or a file without one usable record
@@ -68,11 +69,15 @@ public record CalibrationSet(String source, List<long[]> sequences) {
                     throw new QuantizationException(file + ":" + lineNo + ": not a JSON object ("
                             + e.getOriginalMessage() + "); each line must be {\"text\": \"...\"}");
                 }
-                if (n == null || !n.isObject() || !n.path("text").isTextual()) {
+                String text;
+                if (n != null && n.isObject() && n.path("text").isTextual()) {
+                    text = n.get("text").asText();
+                } else if (n != null && n.isObject() && n.path("question").isTextual() && n.path("answer").isTextual()) {
+                    text = n.get("question").asText() + " " + n.get("answer").asText();
+                } else {
                     throw new QuantizationException(file + ":" + lineNo + ": $.text: expected a string field \"text\" "
-                            + "(each line must be {\"text\": \"...\"})");
+                            + "(or \"question\" and \"answer\"); each line must be {\"text\": \"...\"}");
                 }
-                String text = n.get("text").asText();
                 if (text.isBlank()) {
                     blankTexts++;
                     continue;
@@ -87,12 +92,12 @@ public record CalibrationSet(String source, List<long[]> sequences) {
                 }
             }
         } catch (NoSuchFileException e) {
-            throw new QuantizationException(file + ": calibration file not found; pass a JSON-lines file of "
-                    + "{\"text\": ...} records such as datasets-sample/data/calibration.jsonl");
+            throw new QuantizationException(file + ": file not found; pass a JSON-lines file of {\"text\": ...} records "
+                    + "such as datasets-sample/data/calibration.jsonl");
         }
         if (seqs.isEmpty()) {
-            throw new QuantizationException(file + ": the calibration set is empty (" + lineNo + " lines, " + blankTexts
-                    + " with blank text); static quantization needs at least one {\"text\": ...} record");
+            throw new QuantizationException(file + ": the set is empty (" + lineNo + " lines, " + blankTexts
+                    + " with blank text); it needs at least one {\"text\": ...} record");
         }
         return new CalibrationSet(file.toString(), seqs);
     }

@@ -32,6 +32,8 @@ public final class Calibrator {
     private static Map<String, Float> thresholds(Map<String, AbsHistogram> hist, CalibrationConfig cfg,
                                                  ProgressListener progress) throws QuantizationException {
         Map<String, Float> out = new java.util.concurrent.ConcurrentHashMap<>();
+        EntropySearch search = cfg.method() == CalibrationMethod.ENTROPY
+                ? new EntropySearch(cfg.histogramBins(), cfg.quantizedBins()) : null;
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(cfg.threads());
         try (ProgressListener.Progress p = progress.start(cfg.method().cliName() + " thresholds", hist.size(), "tensors")) {
             List<java.util.concurrent.Future<?>> jobs = new java.util.ArrayList<>();
@@ -40,7 +42,7 @@ public final class Calibrator {
                     AbsHistogram h = e.getValue();
                     float t = cfg.method() == CalibrationMethod.PERCENTILE
                             ? Thresholds.percentile(h.counts(), h.binWidth(), cfg.percentile())
-                            : Thresholds.entropy(h.counts(), h.binWidth(), cfg.quantizedBins()).threshold();
+                            : Thresholds.entropy(h.counts(), h.binWidth(), cfg.quantizedBins(), search).threshold();
                     out.put(e.getKey(), t);
                     p.advance(1);
                 }));

@@ -17,24 +17,43 @@ public final class TensorStats {
     private float max = Float.NEGATIVE_INFINITY;
     private float[] channelAbsMax;
     private long count;
+    private final ValueBuffer pending = new ValueBuffer();
+    private int pendingChannels;
 
     public TensorStats(String name) {
         this.name = name;
     }
 
-    /** Adds one batch, {@code x} row-major with {@code channels} values per row. */
+    /**
+     * Adds one batch, {@code x} row-major with {@code channels} values per row. Batches are buffered and
+     * reduced together (ND4J costs per call, a calibration sequence is small); the getters flush first.
+     */
     public void add(float[] x, int channels) {
         if (x.length == 0) {
             return;
         }
         checkChannels(x, channels);
+        if (pendingChannels != 0 && channels != pendingChannels) {
+            flush();
+        }
+        pendingChannels = channels;
+        if (pending.add(x)) {
+            flush();
+        }
+        count += x.length;
+    }
+
+    private void flush() {
+        if (pending.size() == 0) {
+            return;
+        }
+        float[] x = pending.drain();
         try (MemoryWorkspace ws = Nd4jRuntime.scope()) {
-            INDArray a = Nd4j.create(x, new long[] {x.length / channels, channels}, DataType.FLOAT);
+            INDArray a = Nd4j.create(x, new long[] {x.length / pendingChannels, pendingChannels}, DataType.FLOAT);
             min = Math.min(min, a.minNumber().floatValue());
             max = Math.max(max, a.maxNumber().floatValue());
             merge(Transforms.abs(a, false).max(0).toFloatVector());
         }
-        count += x.length;
     }
 
     /** Plain reference of {@link #add}: the same statistics of one batch. */
@@ -83,19 +102,23 @@ public final class TensorStats {
     }
 
     public float min() {
+        flush();
         return min;
     }
 
     public float max() {
+        flush();
         return max;
     }
 
     public float absMax() {
+        flush();
         return Math.max(Math.abs(min), Math.abs(max));
     }
 
     /** {@code max |x[..., k]|} per channel k. */
     public float[] channelAbsMax() {
+        flush();
         return channelAbsMax == null ? new float[0] : channelAbsMax.clone();
     }
 

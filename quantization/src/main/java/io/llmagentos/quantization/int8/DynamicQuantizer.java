@@ -35,23 +35,23 @@ public final class DynamicQuantizer {
         @Override
         public void emit(Int8Rewriter r, QuantTarget t, Int8Rewriter.QWeight w, String x, String y) {
             String[] q = r.shared("dynamic-quantize:" + x, () -> {
-                String xq = r.fresh(x + "_quantized");
-                String xs = r.fresh(x + "_scale");
-                String xz = r.fresh(x + "_zero_point");
-                r.add(OnnxTensors.node("DynamicQuantizeLinear", r.fresh(x + "_DynamicQuantizeLinear"), List.of(x),
+                String xq = r.tmp("xq");
+                String xs = r.tmp("s");
+                String xz = r.tmp("zp");
+                r.add(OnnxTensors.node("DynamicQuantizeLinear", r.tmp("dql"), List.of(x),
                         List.of(xq, xs, xz)));
                 return new String[] {xq, xs, xz};
             });
             String b = r.kMajor(t, w);
-            String yi = r.fresh(y + "_int32");
-            r.add(OnnxTensors.node("MatMulInteger", r.fresh(y + "_MatMulInteger"), List.of(q[0], b, q[2]),
+            String yi = r.tmp("i32");
+            r.add(OnnxTensors.node("MatMulInteger", r.tmp("mmi"), List.of(q[0], b, q[2]),
                     List.of(yi)));
-            String yf = r.fresh(y + "_int32_float");
-            r.add(OnnxTensors.node("Cast", r.fresh(y + "_cast"), List.of(yi), List.of(yf))
+            String yf = r.tmp("f32");
+            r.add(OnnxTensors.node("Cast", r.tmp("cast"), List.of(yi), List.of(yf))
                     .addAttribute(OnnxTensors.intAttr("to", OnnxTensors.FLOAT)));
-            String s = r.fresh(y + "_scale");
-            r.add(OnnxTensors.node("Mul", r.fresh(y + "_scale_mul"), List.of(q[1], w.scale()), List.of(s)));
-            r.add(OnnxTensors.node("Mul", r.fresh(y + "_dequant"), List.of(yf, s), List.of(y)));
+            String s = r.tmp("s");
+            r.add(OnnxTensors.node("Mul", r.tmp("smul"), List.of(q[1], w.scale()), List.of(s)));
+            r.add(OnnxTensors.node("Mul", r.tmp("dq"), List.of(yf, s), List.of(y)));
         }
 
         @Override
@@ -65,7 +65,7 @@ public final class DynamicQuantizer {
         @Override
         public void emit(Int8Rewriter r, QuantTarget t, Int8Rewriter.QWeight w, String x, String y) {
             String wf = dequantizedWeight(r, t, w);
-            r.add(OnnxTensors.node("MatMul", r.fresh(y + "_MatMul"), List.of(x, wf), List.of(y)));
+            r.add(OnnxTensors.node("MatMul", r.tmp("MatMul"), List.of(x, wf), List.of(y)));
         }
 
         @Override
@@ -78,8 +78,8 @@ public final class DynamicQuantizer {
     static String dequantizedWeight(Int8Rewriter r, QuantTarget t, Int8Rewriter.QWeight w) {
         return r.shared("dequantize-weight:" + w.data(), () -> {
             String b = r.kMajor(t, w);
-            String out = r.fresh(w.data() + "_dequantized");
-            var n = OnnxTensors.node("DequantizeLinear", r.fresh(w.data() + "_DequantizeLinear"),
+            String out = r.tmp("dqo");
+            var n = OnnxTensors.node("DequantizeLinear", r.tmp("dql"),
                     List.of(b, w.scale(), r.zeroPoint(w)), List.of(out));
             if (w.perChannel()) {
                 n.addAttribute(OnnxTensors.intAttr("axis", 1));

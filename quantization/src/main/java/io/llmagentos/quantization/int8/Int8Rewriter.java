@@ -140,9 +140,9 @@ final class Int8Rewriter {
                     if (t.bias() == null) {
                         scheme.emit(r, t, w, t.activation(), t.output());
                     } else {
-                        String tmp = r.fresh(t.output() + "_nobias");
+                        String tmp = r.tmp("nb");
                         scheme.emit(r, t, w, t.activation(), tmp);
-                        r.add(OnnxTensors.node("Add", r.fresh(t.output() + "_bias_add"), List.of(tmp, t.bias()),
+                        r.add(OnnxTensors.node("Add", r.tmp("badd"), List.of(tmp, t.bias()),
                                 List.of(t.output())));
                     }
                 }
@@ -260,19 +260,19 @@ final class Int8Rewriter {
     private void emitEmbedding(QuantTarget t, QWeight w) {
         String ids = t.node().getInput(1);
         String y = t.output();
-        String rows = fresh(y + "_int8");
-        add(OnnxTensors.node("Gather", fresh(t.node().getName() + "_int8"), List.of(w.data(), ids), List.of(rows)));
-        String rowsF = fresh(y + "_int8_float");
-        add(OnnxTensors.node("Cast", fresh(y + "_cast"), List.of(rows), List.of(rowsF))
+        String rows = tmp("int8");
+        add(OnnxTensors.node("Gather", tmp("gather"), List.of(w.data(), ids), List.of(rows)));
+        String rowsF = tmp("f32");
+        add(OnnxTensors.node("Cast", tmp("cast"), List.of(rows), List.of(rowsF))
                 .addAttribute(OnnxTensors.intAttr("to", OnnxTensors.FLOAT)));
         String s = w.scale();
         if (w.perChannel()) {
-            String rs = fresh(y + "_row_scale");
-            add(OnnxTensors.node("Gather", fresh(y + "_scale_gather"), List.of(w.scale(), ids), List.of(rs)));
-            s = fresh(y + "_row_scale_1");
-            add(OnnxTensors.node("Unsqueeze", fresh(y + "_scale_unsqueeze"), List.of(rs, lastAxis()), List.of(s)));
+            String rs = tmp("rs");
+            add(OnnxTensors.node("Gather", tmp("sg"), List.of(w.scale(), ids), List.of(rs)));
+            s = tmp("rs1");
+            add(OnnxTensors.node("Unsqueeze", tmp("su"), List.of(rs, lastAxis()), List.of(s)));
         }
-        add(OnnxTensors.node("Mul", fresh(y + "_dequant"), List.of(rowsF, s), List.of(y)));
+        add(OnnxTensors.node("Mul", tmp("dq"), List.of(rowsF, s), List.of(y)));
     }
 
     /**
@@ -285,8 +285,8 @@ final class Int8Rewriter {
             return w.data();
         }
         return shared("transpose:" + w.data(), () -> {
-            String out = fresh(w.data() + "_t");
-            add(OnnxTensors.node("Transpose", fresh(w.data() + "_transpose"), List.of(w.data()), List.of(out))
+            String out = tmp("t");
+            add(OnnxTensors.node("Transpose", tmp("tr"), List.of(w.data()), List.of(out))
                     .addAttribute(OnnxTensors.intsAttr("perm", 1, 0)));
             return new String[] {out};
         })[0];
@@ -306,6 +306,16 @@ final class Int8Rewriter {
         }
         return v;
     }
+
+    /**
+     * A short name for a node or intermediate tensor: {@code q<n>.<kind>}. Names are stored once per use in the
+     * model file; on a small model, long derived names cost a percent of its size.
+     */
+    String tmp(String kind) {
+        return fresh("q" + (counter++) + "." + kind);
+    }
+
+    private int counter;
 
     /** A tensor or node name not yet used in the graph. */
     String fresh(String base) {

@@ -53,17 +53,17 @@ public final class StaticQuantizer {
             }
             QuantMath.UInt8Params p = range.params(symmetric);
             String xd = r.shared("qdq:" + x, () -> {
-                String s = r.addInit(OnnxTensors.floats(r.fresh(x + "_scale"), new float[] {p.scale()}));
-                String z = r.addInit(OnnxTensors.uint8(r.fresh(x + "_zero_point"), new byte[] {(byte) p.zeroPoint()}));
-                String q = r.fresh(x + "_quantized");
-                String d = r.fresh(x + "_dequantized");
-                r.add(OnnxTensors.node("QuantizeLinear", r.fresh(x + "_QuantizeLinear"), List.of(x, s, z), List.of(q)));
-                r.add(OnnxTensors.node("DequantizeLinear", r.fresh(x + "_DequantizeLinear"), List.of(q, s, z),
+                String s = r.addInit(OnnxTensors.floats(r.tmp("s"), new float[] {p.scale()}));
+                String z = r.addInit(OnnxTensors.uint8(r.tmp("zp"), new byte[] {(byte) p.zeroPoint()}));
+                String q = r.tmp("xq");
+                String d = r.tmp("dqo");
+                r.add(OnnxTensors.node("QuantizeLinear", r.tmp("ql"), List.of(x, s, z), List.of(q)));
+                r.add(OnnxTensors.node("DequantizeLinear", r.tmp("dql"), List.of(q, s, z),
                         List.of(d)));
                 return new String[] {d};
             })[0];
             String wd = DynamicQuantizer.dequantizedWeight(r, t, w);
-            r.add(OnnxTensors.node("MatMul", r.fresh(y + "_MatMul"), List.of(xd, wd), List.of(y)));
+            r.add(OnnxTensors.node("MatMul", r.tmp("MatMul"), List.of(xd, wd), List.of(y)));
         }
 
         @Override

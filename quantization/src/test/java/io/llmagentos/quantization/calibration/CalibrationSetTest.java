@@ -39,6 +39,15 @@ class CalibrationSetTest {
     }
 
     @Test
+    void readsEvalRecordsAsQuestionAndAnswer() throws Exception {
+        Path f = RepoPaths.root().resolve("datasets-sample/data").resolve(SampleDatasets.EVAL);
+        CalibrationSet s = CalibrationSet.readJsonl(f, gpt2, 5, 1000);
+        var rec = io.llmagentos.core.json.JsonFields.MAPPER.readTree(Files.readAllLines(f).get(0));
+        int[] ids = gpt2.encode(rec.get("question").asText() + " " + rec.get("answer").asText());
+        assertThat(s.sequences().get(0)).hasSize(ids.length);
+    }
+
+    @Test
     void badFilesNameTheFileAndLine() throws Exception {
         Path f = dir.resolve("cal.jsonl");
         Files.writeString(f, "{\"text\": \"ok\"}\n\n{\"txt\": \"no text\"}\n");
@@ -48,10 +57,10 @@ class CalibrationSetTest {
         assertThatThrownBy(() -> CalibrationSet.readJsonl(f, gpt2, 0, 64)).hasMessageStartingWith(f + ":2: not a JSON");
         Files.writeString(f, "");
         assertThatThrownBy(() -> CalibrationSet.readJsonl(f, gpt2, 0, 64)).isInstanceOf(QuantizationException.class)
-                .hasMessageContaining("the calibration set is empty");
+                .hasMessageContaining("the set is empty");
         Files.writeString(f, "{\"text\": \"  \"}\n\n");
         assertThatThrownBy(() -> CalibrationSet.readJsonl(f, gpt2, 0, 64)).hasMessageContaining("1 with blank text");
         assertThatThrownBy(() -> CalibrationSet.readJsonl(dir.resolve("missing.jsonl"), gpt2, 0, 64))
-                .hasMessageContaining("calibration file not found");
+                .hasMessageContaining("file not found");
     }
 }
