@@ -114,7 +114,10 @@ public final class Int8Quantizer {
                         smooth.skipped().size());
             }
             if (o.method() == QuantizeOptions.Method.STATIC) {
-                calibration = Calibrator.calibrate(base, acts, calSet, o.calibration(), progress);
+                Calibration c = Calibrator.calibrate(base, acts, calSet, o.calibration(), progress);
+                double before = calibration == null ? 0 : calibration.seconds();
+                calibration = new Calibration(c.method(), c.ranges(), c.stats(), c.sequences(), c.tokens(),
+                        before + c.seconds());
             }
         }
         ModelProto quantBase = base;

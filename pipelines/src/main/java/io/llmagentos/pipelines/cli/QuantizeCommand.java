@@ -93,15 +93,14 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, QuantizationException {
-        QuantizeOptions o = options();
-        System.out.println("agentos quantize: " + model.toAbsolutePath().normalize() + " -> " + out.toAbsolutePath()
-                .normalize() + " (" + o.label() + ")");
         Path tmpEval = null;
         try {
             if (!noEval && eval == null) {
                 tmpEval = bundledEval();
-                o = o.withEval(tmpEval, o.evalSamples());
             }
+            QuantizeOptions o = options(tmpEval != null ? tmpEval : eval);
+            System.out.println("agentos quantize: " + model.toAbsolutePath().normalize() + " -> " + out.toAbsolutePath()
+                    .normalize() + " (" + o.label() + ")");
             QuantizeResult r = Int8Quantizer.run(model, out, o, new ConsoleProgress(System.out));
             print(System.out, r);
             if (!Double.isNaN(r.pplRatio()) && !r.withinBudget()) {
@@ -118,7 +117,7 @@ final class QuantizeCommand implements Callable<Integer> {
         }
     }
 
-    QuantizeOptions options() {
+    QuantizeOptions options(Path evalFile) {
         QuantizeOptions.Method m = switch (method.toLowerCase(Locale.ROOT)) {
             case "dynamic" -> QuantizeOptions.Method.DYNAMIC;
             case "static" -> QuantizeOptions.Method.STATIC;
@@ -131,12 +130,16 @@ final class QuantizeCommand implements Callable<Integer> {
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
                     "--granularity must be op or layer (got " + granularity + ")");
         };
+        if (sensitivity && noEval) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--sensitivity measures perplexity: drop "
+                    + "--no-eval");
+        }
         CalibrationConfig cc = CalibrationConfig.defaults(CalibrationMethod.parse(calibMethod)).withPercentile(percentile)
                 .withMaxSamples(calibSamples).withThreads(threads);
         QuantizeConfig qc = QuantizeConfig.defaults().withPerChannel(!perTensor).withEmbedding(!noEmbedding)
                 .withExclusions(new Exclusions(exclude));
         return QuantizeOptions.dynamic().withQuant(qc).withCalibration(calibration, cc).withMethod(m)
-                .withSmoothQuant(smoothQuant).withEval(noEval ? null : eval, evalSamples)
+                .withSmoothQuant(smoothQuant).withEval(noEval ? null : evalFile, evalSamples)
                 .withSensitivity(sensitivity, budget, g).withThreads(threads);
     }
 
