@@ -146,7 +146,7 @@ public final class QuantizeBench {
     private static void trainedModel(BenchReport report, Settings s, Path fp32Dir, Path calibrationFile, int calibSamples,
                                      Path evalFile, int evalSamples) throws Exception {
         Tokenizer tok = Tokenizer.load(fp32Dir);
-        CalibrationSet cal = CalibrationSet.readJsonl(calibrationFile, tok, calibSamples, 128);
+        CalibrationSet cal = windows(CalibrationSet.readJsonl(calibrationFile, tok, calibSamples, 128), CALIB_WINDOW);
         CalibrationSet ev = CalibrationSet.readJsonl(evalFile, tok, evalSamples, 128);
         List<int[]> evalSeqs = new ArrayList<>();
         for (long[] q : ev.sequences()) {
@@ -157,7 +157,7 @@ public final class QuantizeBench {
         LlamaConfig c = LlamaConfig.load(fp32Dir.resolve(LlamaConfig.FILE_NAME));
         System.out.printf(Locale.ROOT, "%n== trained model %s: %,d parameters; calibration %d sequences (%,d tokens),"
                 + " eval %d sequences%n", fp32Dir, c.parameterCount(), cal.sequences().size(), cal.tokens(), evalSeqs.size());
-        report.param("calibration_sequences", cal.sequences().size());
+        report.param("calibration_windows", cal.sequences().size() + " x " + CALIB_WINDOW + " tokens");
         report.param("eval_sequences", evalSeqs.size());
         Path work = s.scratch().resolve("trained");
         Files.createDirectories(work);
@@ -170,6 +170,31 @@ public final class QuantizeBench {
         for (Variant v : variants) {
             measure(report, s, "trained " + v.name(), v, c, evalSeqs);
         }
+    }
+
+    /**
+     * ONNX Runtime's histogram calibrators (percentile, entropy) stack every batch of a tensor into one array, so
+     * all batches must have one shape: the calibration tokens are concatenated and cut into windows of this many
+     * tokens, and both quantizers calibrate on those same windows.
+     */
+    static final int CALIB_WINDOW = 32;
+
+    static CalibrationSet windows(CalibrationSet set, int len) {
+        List<Long> all = new ArrayList<>();
+        for (long[] q : set.sequences()) {
+            for (long v : q) {
+                all.add(v);
+            }
+        }
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i + len <= all.size(); i += len) {
+            long[] w = new long[len];
+            for (int j = 0; j < len; j++) {
+                w[j] = all.get(i + j);
+            }
+            out.add(w);
+        }
+        return new CalibrationSet(set.source() + " in windows of " + len, out);
     }
 
     private static void randomLarge(BenchReport report, Settings s) throws Exception {
