@@ -73,8 +73,58 @@ public final class OnnxBench {
         }
     };
 
-    /** The variants measured on every model, in row order; INT8 variants are added here. */
-    static final List<Variant> VARIANTS = List.of(FP32);
+    /** INT8 dynamic (per-channel weights, DynamicQuantizeLinear + MatMulInteger): {@code model_int8_dynamic.onnx}. */
+    static final Variant INT8_DYNAMIC = new Variant() {
+        @Override
+        public String name() {
+            return "int8 dynamic";
+        }
+
+        @Override
+        public String prepare(Path fp32Dir, ProgressListener progress) throws Exception {
+            ai.onnx.proto.OnnxMl.ModelProto fp32 = io.llmagentos.quantization.int8.OnnxModelFile.load(
+                    fp32Dir.resolve(OrtCausalLm.MODEL_FILE));
+            io.llmagentos.quantization.int8.OnnxModelFile.save(io.llmagentos.quantization.int8.DynamicQuantizer.quantize(
+                    fp32, io.llmagentos.quantization.int8.QuantizeConfig.defaults()).model(),
+                    fp32Dir.resolve("model_int8_dynamic.onnx"));
+            return "model_int8_dynamic.onnx";
+        }
+    };
+
+    /**
+     * INT8 static QDQ (per-channel weights, uint8 activations with MinMax ranges from 16 random-id sequences: the
+     * weights are random, so this row measures speed, not quality): {@code model_int8_static.onnx}.
+     */
+    static final Variant INT8_STATIC = new Variant() {
+        @Override
+        public String name() {
+            return "int8 static";
+        }
+
+        @Override
+        public String prepare(Path fp32Dir, ProgressListener progress) throws Exception {
+            ai.onnx.proto.OnnxMl.ModelProto fp32 = io.llmagentos.quantization.int8.OnnxModelFile.load(
+                    fp32Dir.resolve(OrtCausalLm.MODEL_FILE));
+            int vocab = LlamaConfig.load(fp32Dir.resolve(LlamaConfig.FILE_NAME)).vocabSize();
+            SplittableRandom r = new SplittableRandom(3);
+            List<long[]> seqs = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                seqs.add(r.longs(64, 0, vocab).toArray());
+            }
+            var cal = io.llmagentos.quantization.calibration.Calibrator.calibrate(fp32,
+                    io.llmagentos.quantization.calibration.Calibrator.linearActivations(fp32),
+                    new io.llmagentos.quantization.calibration.CalibrationSet("random ids", seqs),
+                    io.llmagentos.quantization.calibration.CalibrationConfig.defaults(
+                            io.llmagentos.quantization.calibration.CalibrationMethod.MINMAX), progress);
+            io.llmagentos.quantization.int8.OnnxModelFile.save(io.llmagentos.quantization.int8.StaticQuantizer.quantize(
+                    fp32, io.llmagentos.quantization.int8.QuantizeConfig.defaults(), cal.ranges(), "minmax").model(),
+                    fp32Dir.resolve("model_int8_static.onnx"));
+            return "model_int8_static.onnx";
+        }
+    };
+
+    /** The variants measured on every model, in row order. */
+    static final List<Variant> VARIANTS = List.of(FP32, INT8_DYNAMIC, INT8_STATIC);
 
     private OnnxBench() {
     }
@@ -211,7 +261,7 @@ public final class OnnxBench {
         }
     }
 
-    private static void prefill(OrtCausalLm lm, int[] ids, OrtCausalLm.KvCache cache) throws IOException {
+    static void prefill(OrtCausalLm lm, int[] ids, OrtCausalLm.KvCache cache) throws IOException {
         long[][] in = {Arrays.stream(ids).asLongStream().toArray()};
         long[][] mask = {new long[ids.length]};
         Arrays.fill(mask[0], 1);
@@ -219,7 +269,7 @@ public final class OnnxBench {
     }
 
     /** Prefill (untimed), then {@code steps} greedy single-token steps through the cache; returns their seconds. */
-    private static double decodeSeconds(OrtCausalLm lm, int[] promptIds, int steps) throws IOException {
+    static double decodeSeconds(OrtCausalLm lm, int[] promptIds, int steps) throws IOException {
         try (OrtCausalLm.KvCache cache = lm.newCache(1)) {
             prefill(lm, promptIds, cache);
             long next = promptIds[promptIds.length - 1];

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             PipelineCommand.class,
             SchedulerCommand.class,
             ExportCommand.class,
+            QuantizeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AgentosCli implements Runnable {

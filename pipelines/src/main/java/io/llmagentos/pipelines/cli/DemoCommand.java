@@ -11,6 +11,11 @@ import io.llmagentos.core.tokenizer.BpeTrainerConfig;
 import io.llmagentos.core.tokenizer.PreTokenizerStyle;
 import io.llmagentos.core.tokenizer.Tokenizer;
 import io.llmagentos.datasets.sample.SampleData;
+import io.llmagentos.quantization.Int8Quantizer;
+import io.llmagentos.quantization.QuantizeOptions;
+import io.llmagentos.quantization.QuantizeResult;
+import io.llmagentos.quantization.SensitivityAnalysis;
+import io.llmagentos.quantization.calibration.CalibrationMethod;
 import io.llmagentos.quantization.export.OnnxExportConfig;
 import io.llmagentos.quantization.export.OnnxExportResult;
 import io.llmagentos.quantization.export.OnnxExporter;
@@ -48,12 +53,13 @@ import picocli.CommandLine.Option;
  * {@code agentos demo}: the product's spine, end to end on the bundled sample data. Each stage, once
  * built, adds itself here. Today: the sample datasets, data-prep on Spark (clean, dedup, PII, split), a
  * tokenizer trained on the clean corpus, token shards, a teacher pretrained on them with DJL, a
- * generation from it, and its ONNX export run in ONNX Runtime — under one run directory.
+ * generation from it, its ONNX export run in ONNX Runtime, and that export quantized to INT8 (static,
+ * entropy-calibrated on the calibration set, perplexity-checked on the eval set) — under one run directory.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Run the pipeline end to end on the bundled sample data and print where every output went.")
 final class DemoCommand implements Callable<Integer> {
-    private static final int STAGES = 7;
+    private static final int STAGES = 8;
 
     private static final int GENERATED_TOKENS = 40;
 
@@ -75,7 +81,8 @@ final class DemoCommand implements Callable<Integer> {
     String prompt;
 
     @Override
-    public Integer call() throws IOException, io.llmagentos.dataprep.PrepException {
+    public Integer call() throws IOException, io.llmagentos.dataprep.PrepException,
+            io.llmagentos.quantization.int8.QuantizationException {
         long t0 = System.nanoTime();
         Path run = out.resolve("demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
                 .toAbsolutePath();
@@ -200,6 +207,21 @@ final class DemoCommand implements Callable<Integer> {
         outputs.put("teacher_onnx", onnxDir.toString());
         timings.put("onnx", seconds(ts));
 
+        // Stage 8: INT8 quantization of the export: static QDQ calibrated on the calibration set, perplexity
+        // against FP32 on the eval set, sensitivity-based FP32 exclusions if the budget is missed
+        ts = System.nanoTime();
+        System.out.printf(Locale.ROOT, "%n[8/%d] INT8: quantize the ONNX export (static QDQ, entropy calibration on %s,"
+                + " perplexity check on %s)%n", STAGES, data.get("calibration.jsonl").getFileName(),
+                data.get("eval.jsonl").getFileName());
+        Path int8Dir = run.resolve("teacher-onnx-int8");
+        QuantizeResult int8 = Int8Quantizer.run(onnxDir, int8Dir, QuantizeOptions.staticQdq(data.get("calibration.jsonl"),
+                        CalibrationMethod.ENTROPY).withEval(data.get("eval.jsonl"), 200)
+                        .withSensitivity(true, 1.02, SensitivityAnalysis.Granularity.LAYER),
+                new ConsoleProgress(System.out));
+        QuantizeCommand.print(System.out, int8);
+        outputs.put("teacher_int8", int8Dir.toString());
+        timings.put("int8", seconds(ts));
+
         Path summary = run.resolve("demo-summary.json");
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("run_dir", run.toString());
@@ -218,6 +240,17 @@ final class DemoCommand implements Callable<Integer> {
         onnx.put("max_abs_diff_reference", exported.validation().maxAbsDiffReference());
         onnx.put("greedy_tokens_equal_djl", sameTokens);
         s.put("onnx", onnx);
+        Map<String, Object> q = new LinkedHashMap<>();
+        q.put("model", int8.modelFile().toString());
+        q.put("method", int8.report().method());
+        q.put("bytes", int8.int8Bytes());
+        q.put("size_ratio", int8.sizeRatio());
+        q.put("fp32_perplexity", int8.fp32Ppl());
+        q.put("int8_perplexity", int8.int8Ppl());
+        q.put("perplexity_ratio", int8.pplRatio());
+        q.put("within_budget", int8.withinBudget());
+        q.put("kept_fp32", int8.sensitivity() == null ? List.of() : int8.sensitivity().recommended());
+        s.put("int8", q);
         JsonFields.MAPPER.writeValue(summary.toFile(), s);
         System.out.printf(Locale.ROOT, "%ndemo finished in %.1f s; outputs:%n", seconds(t0));
         outputs.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-10s %s%n", k, v));

@@ -148,10 +148,12 @@ class AgentosCliTest {
         Path shards = run.resolve("prep/shards/train");
         Path teacher = run.resolve("teacher/final");
         assertThat(r.out()).contains(run.toString()).contains(tokDir.resolve("tokenizer.json").toString())
-                .contains(shards.toString()).contains(teacher.toString()).contains("[6/7] generate")
-                .contains("[7/7] ONNX").contains(run.resolve("teacher-onnx/model.onnx").toString())
+                .contains(shards.toString()).contains(teacher.toString()).contains("[6/8] generate")
+                .contains("[7/8] ONNX").contains(run.resolve("teacher-onnx/model.onnx").toString())
                 .contains("ONNX Runtime vs plain-Java reference").contains("ONNX Runtime greedy tokens equal DJL's: yes")
                 .contains("accounting:").contains("holds")
+                .contains("[8/8] INT8").contains("calibration: entropy over 300 sequences").contains("sensitivity (layer")
+                .contains("perplexity on").contains("-> " + run.resolve("teacher-onnx-int8/model.onnx"))
                 .contains("demo finished");
         Tokenizer tok = Tokenizer.load(tokDir);
         assertThat(tok.vocabSize()).isEqualTo(600);
@@ -171,6 +173,14 @@ class AgentosCliTest {
         assertThat(summary.get("generation").get("continuation").asText()).isNotBlank();
         assertThat(summary.get("onnx").get("greedy_tokens_equal_djl").asBoolean()).isTrue();
         assertThat(summary.get("outputs").get("teacher_onnx").asText()).isEqualTo(run.resolve("teacher-onnx").toString());
+        JsonNode int8 = summary.get("int8");
+        assertThat(int8.get("size_ratio").asDouble()).isLessThan(0.30);
+        assertThat(int8.get("perplexity_ratio").asDouble()).isPositive();
+        assertThat(int8.get("within_budget").asBoolean()).isEqualTo(int8.get("perplexity_ratio").asDouble() <= 1.02);
+        try (io.llmagentos.quantization.runtime.OrtCausalLm lm = io.llmagentos.quantization.runtime.OrtCausalLm.open(
+                run.resolve("teacher-onnx-int8"))) {
+            assertThat(lm.metadata()).containsKey("agentos.quantization");
+        }
     }
 
     @Test
