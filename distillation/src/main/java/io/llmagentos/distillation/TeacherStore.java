@@ -343,6 +343,7 @@ public final class TeacherStore implements AutoCloseable {
         double tail;
         private final boolean[] inTop;
         private final double[] scaled;
+        private final double[] expd;
 
         TopK(int vocab, int k, double t) {
             this.vocab = vocab;
@@ -352,6 +353,7 @@ public final class TeacherStore implements AutoCloseable {
             this.logprob = new double[k];
             this.inTop = new boolean[vocab];
             this.scaled = new double[vocab];
+            this.expd = new double[vocab];
         }
 
         void compute(float[] logits, int off) {
@@ -362,9 +364,11 @@ public final class TeacherStore implements AutoCloseable {
             }
             double sum = 0;
             for (int v = 0; v < vocab; v++) {
-                sum += StrictMath.exp(scaled[v] - max);
+                double e = Math.exp(scaled[v] - max);
+                expd[v] = e;
+                sum += e;
             }
-            double lse = max + StrictMath.log(sum);
+            double lse = max + Math.log(sum);
             // selection by insertion into a sorted array of size k: k is small next to the vocabulary
             int n = 0;
             for (int v = 0; v < vocab; v++) {
@@ -386,13 +390,13 @@ public final class TeacherStore implements AutoCloseable {
             double rest = 0;
             for (int v = 0; v < vocab; v++) {
                 if (!inTop[v]) {
-                    rest += StrictMath.exp(scaled[v] - lse);
+                    rest += expd[v];
                 }
             }
             for (int j = 0; j < k; j++) {
                 inTop[ids[j]] = false;
             }
-            tail = rest;
+            tail = rest / sum;
         }
     }
 

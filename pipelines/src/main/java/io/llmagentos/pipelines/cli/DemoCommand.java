@@ -43,13 +43,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code agentos demo}: the product's spine, end to end on the bundled sample data. Each stage, once
  * built, adds itself here. Today: the sample datasets, data-prep on Spark (clean, dedup, PII, split), a
- * tokenizer trained on the clean corpus, token shards, a teacher pretrained on them with DJL, and a
- * generation from it — under one run directory.
+ * tokenizer trained on the clean corpus, token shards, a teacher pretrained on them with DJL, a
+ * generation from it, and a student distilled from it — under one run directory.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Run the pipeline end to end on the bundled sample data and print where every output went.")
 final class DemoCommand implements Callable<Integer> {
-    private static final int STAGES = 6;
+    private static final int STAGES = 7;
 
     @Option(names = "--out", defaultValue = "runs", paramLabel = "DIR",
             description = "Parent directory of the run directory (runs/demo-<timestamp>).")
@@ -63,6 +63,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--teacher-steps", defaultValue = "200", description = "Pretraining steps of the demo teacher.")
     int teacherSteps;
+
+    @Option(names = "--student-steps", defaultValue = "100", description = "Distillation steps of the demo student.")
+    int studentSteps;
 
     @Option(names = "--prompt", defaultValue = "To replace the hydraulic filter,",
             description = "Prompt for the generation at the end.")
@@ -172,6 +175,14 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  " + prompt + generated.replace("\n", "\n  "));
         timings.put("generate", seconds(ts));
 
+        // Stage 7: distillation into a student with under half the teacher's parameters
+        ts = System.nanoTime();
+        io.llmagentos.distillation.Distiller.Result student = distill(teacher.finalCheckpoint(), shards,
+                data.get("eval.jsonl"), run.resolve("student"));
+        outputs.put("student", student.training().finalCheckpoint().toString());
+        outputs.put("retention", student.retentionFile().toString());
+        timings.put("distill", seconds(ts));
+
         Path summary = run.resolve("demo-summary.json");
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("run_dir", run.toString());
@@ -182,6 +193,11 @@ final class DemoCommand implements Callable<Integer> {
         metrics.put("teacher_val_ppl_initial", teacher.initialValLoss() == null ? null : Math.exp(teacher.initialValLoss()));
         metrics.put("teacher_val_ppl", teacher.valPerplexity());
         metrics.put("teacher_tokens_per_s", teacher.tokensPerSecond());
+        metrics.put("student_val_ppl", student.retention().student().valPerplexity());
+        metrics.put("student_parameter_ratio", student.retention().parameterRatio());
+        metrics.put("student_task_accuracy", student.retention().student().task().accuracy());
+        metrics.put("teacher_task_accuracy", student.retention().teacher().task().accuracy());
+        metrics.put("student_speed_ratio", student.retention().speedRatio());
         s.put("metrics", metrics);
         s.put("generation", Map.of("prompt", prompt, "continuation", generated));
         JsonFields.MAPPER.writeValue(summary.toFile(), s);
@@ -189,6 +205,25 @@ final class DemoCommand implements Callable<Integer> {
         outputs.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-10s %s%n", k, v));
         System.out.println("  summary    " + summary);
         return 0;
+    }
+
+    /** Online KD (α 0.5, T 2) of the teacher into configs/distill/student-half.yaml's shape, random init. */
+    private io.llmagentos.distillation.Distiller.Result distill(Path teacherDir, Path shards, Path evalSet, Path out)
+            throws IOException {
+        System.out.printf(Locale.ROOT, "%n[7/%d] distill: the teacher into a student of hidden 96 x 2 layers (random init), "
+                + "online KD for %d steps (alpha 0.5, T 2)%n", STAGES, studentSteps);
+        io.llmagentos.distillation.StudentSpec spec = io.llmagentos.distillation.StudentSpec.randomConfig(Map.of(
+                "hidden_size", "96", "intermediate_size", "256", "num_hidden_layers", "2", "num_attention_heads", "4",
+                "num_key_value_heads", "2"), null);
+        io.llmagentos.distillation.DistillConfig dc = io.llmagentos.distillation.DistillConfig.of(shards, out, Map.of(
+                "distill.alpha", "0.5", "distill.temperature", "2", "retention.eval_set", evalSet.toString(),
+                "training.seq_len", Integer.toString(seqLen), "training.max_steps", Integer.toString(studentSteps),
+                "training.eval_every", Integer.toString(Math.max(1, studentSteps / 2)), "training.save_every", "0",
+                "training.warmup_steps", Integer.toString(Math.max(1, studentSteps / 10))));
+        io.llmagentos.distillation.Distiller.Result r = new io.llmagentos.distillation.Distiller(teacherDir, spec, dc,
+                new ConsoleProgress(System.out), DistillCommand.printer()).run(false);
+        DistillCommand.print(System.out, r);
+        return r;
     }
 
     private static double seconds(long t0) {
