@@ -232,6 +232,14 @@ public record DistillConfig(Path shards, Path output, Map<String, String> option
         } catch (ConfigException e) {
             throw err(y, "distill.hidden_layers", e.getMessage().substring("distill.hidden_layers: ".length()));
         }
+        try {
+            TrainConfig.of(io.llmagentos.training.TrainMode.PRETRAIN, null, Path.of("student"), shards, null, null, output,
+                    training);
+        } catch (ConfigException e) {
+            String m = e.getMessage();
+            int i = m.indexOf(": ");
+            throw i > 0 ? err(y, m.substring(0, i), m.substring(i + 2)) : e;
+        }
         if (offline() && training.containsKey("data.max_train_examples")) {
             throw err(y, "data.max_train_examples", "offline distillation trains on the windows of its store: set "
                     + "distill.store_windows instead");

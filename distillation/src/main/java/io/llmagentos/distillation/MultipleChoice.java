@@ -84,8 +84,12 @@ public final class MultipleChoice {
         return out;
     }
 
-    /** Scores every question with {@code model}, {@code batch} (prompt, choice) rows per forward pass. */
-    public static Score score(LlamaModel model, Tokenizer tok, List<Question> questions, int batch) {
+    /**
+     * The log-likelihood of each choice's continuation given its question's prompt, question by question and
+     * choice by choice, {@code batch} rows per forward pass (shorter rows padded at the end, which a causal model
+     * never attends to).
+     */
+    public static double[] logLikelihoods(LlamaModel model, Tokenizer tok, List<Question> questions, int batch) {
         List<int[]> rows = new ArrayList<>();
         List<Integer> promptLen = new ArrayList<>();
         Integer bos = tok.tokenId("<|endoftext|>").isPresent() ? tok.tokenId("<|endoftext|>").getAsInt() : null;
@@ -143,6 +147,12 @@ public final class MultipleChoice {
                 }
             }
         }
+        return ll;
+    }
+
+    /** Scores every question with {@code model}, {@code batch} (prompt, choice) rows per forward pass. */
+    public static Score score(LlamaModel model, Tokenizer tok, List<Question> questions, int batch) {
+        double[] ll = logLikelihoods(model, tok, questions, batch);
         int right = 0;
         int rightRaw = 0;
         int k = 0;
