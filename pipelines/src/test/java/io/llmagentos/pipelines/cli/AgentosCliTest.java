@@ -138,7 +138,8 @@ class AgentosCliTest {
 
     @Test
     void demoRunsEndToEndAndSaysWhereOutputsWent(@TempDir Path tmp) throws Exception {
-        Result r = run("demo", "--out", tmp.toString(), "--teacher-steps", "12", "--vocab-size", "600");
+        Result r = run("demo", "--out", tmp.toString(), "--teacher-steps", "12", "--vocab-size", "600",
+                "--student-steps", "4");
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         Path run;
         try (Stream<Path> s = Files.list(tmp)) {
@@ -148,7 +149,9 @@ class AgentosCliTest {
         Path shards = run.resolve("prep/shards/train");
         Path teacher = run.resolve("teacher/final");
         assertThat(r.out()).contains(run.toString()).contains(tokDir.resolve("tokenizer.json").toString())
-                .contains(shards.toString()).contains(teacher.toString()).contains("[6/6] generate")
+                .contains(shards.toString()).contains(teacher.toString()).contains("[6/7] generate")
+                .contains("[7/7] distill").contains(run.resolve("student/final").toString())
+                .contains(run.resolve("student/retention.json").toString())
                 .contains("accounting:").contains("holds")
                 .contains("demo finished");
         Tokenizer tok = Tokenizer.load(tokDir);
@@ -167,6 +170,12 @@ class AgentosCliTest {
         assertThat(summary.get("metrics").get("teacher_val_ppl").asDouble())
                 .isLessThan(summary.get("metrics").get("teacher_val_ppl_initial").asDouble());
         assertThat(summary.get("generation").get("continuation").asText()).isNotBlank();
+        assertThat(summary.get("metrics").get("student_parameter_ratio").asDouble()).isLessThanOrEqualTo(0.5);
+        try (io.llmagentos.core.checkpoint.Checkpoint ck = io.llmagentos.core.checkpoint.Checkpoint.open(
+                run.resolve("student/final"))) {
+            ck.validateTensors();
+            assertThat(ck.lineage().orElseThrow().stage()).isEqualTo("distill");
+        }
     }
 
     @Test
