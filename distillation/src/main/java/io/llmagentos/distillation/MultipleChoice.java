@@ -125,23 +125,28 @@ public final class MultipleChoice {
                     len = Math.max(len, rows.get(start + i).length - 1);
                 }
                 int[][] in = new int[n][len];
+                long[] next = new long[n * len];
                 for (int i = 0; i < n; i++) {
                     int[] r = rows.get(start + i);
                     java.util.Arrays.fill(in[i], pad);
                     System.arraycopy(r, 0, in[i], 0, r.length - 1);
+                    for (int t = 0; t < r.length - 1; t++) {
+                        next[i * len + t] = r[t + 1];
+                    }
                 }
-                float[] logp;
+                float[] picked; // log p(token t + 1 | tokens ..t), [n, len]
                 try (NDManager m = root.newSubManager()) {
                     NDArray ids = LlamaModel.ids(m, in).toDevice(model.device(), false);
-                    logp = model.forward(model.weights(), ids, null).logSoftmax(-1).toFloatArray();
+                    NDArray logp = model.forward(model.weights(), ids, null).logSoftmax(-1);
+                    NDArray tg = m.create(next, new ai.djl.ndarray.types.Shape(n, len, 1)).toDevice(model.device(), false);
+                    picked = logp.gather(tg, -1).toFloatArray();
                 }
-                int vocab = model.config().vocabSize();
                 for (int i = 0; i < n; i++) {
                     int[] r = rows.get(start + i);
                     double s = 0;
                     // position t predicts token t + 1; the continuation starts at token promptLen
                     for (int t = promptLen.get(start + i) - 1; t < r.length - 1; t++) {
-                        s += logp[(i * len + t) * vocab + r[t + 1]];
+                        s += picked[i * len + t];
                     }
                     ll[start + i] = s;
                 }
