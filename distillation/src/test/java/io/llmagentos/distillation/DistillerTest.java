@@ -149,6 +149,26 @@ class DistillerTest {
     }
 
     @Test
+    void twoDataParallelReplicasGiveTheLossesOfOneDevice(@TempDir Path tmp) throws Exception {
+        Fixture f = Fixture.get();
+        StudentSpec narrow = StudentSpec.randomConfig(Map.of("hidden_size", "32", "intermediate_size", "64",
+                "num_hidden_layers", "1"), null);
+        Map<String, String> o = Map.of("distill.hidden_loss", "cosine", "training.max_steps", "3");
+        new Distiller(f.teacher, narrow, f.config(tmp.resolve("one"), o), ProgressListener.NONE, MetricsListener.NONE)
+                .run(false);
+        new Distiller(f.teacher, narrow, f.config(tmp.resolve("two"), merge(o, Map.of("training.devices", "cpu:0,cpu:1"))),
+                ProgressListener.NONE, MetricsListener.NONE).run(false);
+        TreeMap<Integer, Double> a = losses(tmp.resolve("one"));
+        TreeMap<Integer, Double> b = losses(tmp.resolve("two"));
+        assertThat(b.keySet()).isEqualTo(a.keySet()).hasSize(3);
+        // the same sums in another order: float drift only (training's replica test allows 1e-5 at step 1, 1e-3 after)
+        assertThat(b.get(1)).isCloseTo(a.get(1), within(1e-5));
+        for (int step : a.keySet()) {
+            assertThat(b.get(step)).as("step %d", step).isCloseTo(a.get(step), within(1e-3));
+        }
+    }
+
+    @Test
     void aStudentWithAnotherTokenizerIsRefusedNamingBothDigests(@TempDir Path tmp) throws Exception {
         Fixture f = Fixture.get();
         Tokenizer other = Fixture.tokenizer(tmp.resolve("other-tok"), 280);
