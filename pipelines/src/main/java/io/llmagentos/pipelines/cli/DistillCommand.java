@@ -69,20 +69,20 @@ final class DistillCommand implements Callable<Integer> {
         TrainCommand.print(r.training());
         Retention.Report rep = r.retention();
         out.println("retention (student / teacher, same inputs):");
-        out.printf(Locale.ROOT, "  %-28s %14s %14s %9s%n", "", "teacher", "student", "ratio");
-        out.printf(Locale.ROOT, "  %-28s %,14d %,14d %8.1f%%%n", "parameters", rep.teacher().parameters(),
+        out.printf(Locale.ROOT, "  %-31s %14s %14s %9s%n", "", "teacher", "student", "ratio");
+        out.printf(Locale.ROOT, "  %-31s %,14d %,14d %8.1f%%%n", "parameters", rep.teacher().parameters(),
                 rep.student().parameters(), 100 * rep.parameterRatio());
-        out.printf(Locale.ROOT, "  %-28s %,14d %,14d %8.1f%%%n", "weight bytes", rep.teacher().weightBytes(),
+        out.printf(Locale.ROOT, "  %-31s %,14d %,14d %8.1f%%%n", "weight bytes", rep.teacher().weightBytes(),
                 rep.student().weightBytes(), 100 * rep.bytesRatio());
-        out.printf(Locale.ROOT, "  %-28s %14.2f %14.2f %8.1f%%%n", "validation perplexity (" + rep.valWindows() + " w)",
+        out.printf(Locale.ROOT, "  %-31s %14.2f %14.2f %8.1f%%%n", "validation perplexity (" + rep.valWindows() + " w)",
                 rep.teacher().valPerplexity(), rep.student().valPerplexity(), 100 * rep.perplexityRetention());
         if (rep.accuracyRetention() != null) {
-            out.printf(Locale.ROOT, "  %-28s %13.1f%% %13.1f%% %8.1f%%   (%d questions, chance %.0f%%)%n",
+            out.printf(Locale.ROOT, "  %-31s %13.1f%% %13.1f%% %8.1f%%   (%d questions, chance %.0f%%)%n",
                     "task accuracy (multiple choice)", 100 * rep.teacher().task().accuracy(),
                     100 * rep.student().task().accuracy(), 100 * rep.accuracyRetention(), rep.teacher().task().questions(),
                     100 * rep.teacher().task().chance());
         }
-        out.printf(Locale.ROOT, "  %-28s %,14.0f %,14.0f %8.2fx%n", "forward tokens/s", rep.teacher().tokensPerSecond(),
+        out.printf(Locale.ROOT, "  %-31s %,14.0f %,14.0f %8.2fx%n", "forward tokens/s", rep.teacher().tokensPerSecond(),
                 rep.student().tokensPerSecond(), rep.speedRatio());
         out.println("  retention report  " + r.retentionFile());
         out.println("  student init      " + r.init().checkpoint());
