@@ -273,7 +273,7 @@ public final class DistillBench {
                     data.resolve("tokenizer"), out, Map.of("training.max_steps", Integer.toString(teacherSteps),
                             "training.seq_len", Integer.toString(seq), "training.eval_every",
                             Integer.toString(Math.max(1, teacherSteps / 4)), "training.save_every", "0",
-                            "training.warmup_steps", Integer.toString(Math.max(1, Math.min(100, teacherSteps / 10))),
+                            "training.warmup_steps", Integer.toString(Math.max(1, Math.min(50, teacherSteps / 10))),
                             "training.threads", Integer.toString(threads)));
             LmTrainer.Result res = new LmTrainer(tc, new LineProgress(), MetricsListener.NONE).run(false);
             return res.finalCheckpoint();
