@@ -54,9 +54,13 @@ public final class Devices {
         return out;
     }
 
-    /** Sets PyTorch's intra-op threads (0 leaves the default: all cores). */
+    /**
+     * Sets PyTorch's intra-op threads (0 leaves the default: all cores). The engine is started first: the
+     * JNI call needs libtorch loaded, and before anything else touched DJL it was not (UnsatisfiedLinkError).
+     */
     public static void threads(int n) {
         if (n > 0) {
+            Engine.getEngine("PyTorch");
             ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
         }
     }

@@ -169,6 +169,25 @@ public final class LlamaModel implements AutoCloseable {
 
     /** The final hidden states (after the last RMSNorm): {@code [batch, seq, hidden]}. */
     public NDArray hidden(Weights w, NDArray inputIds, KvCache cache) {
+        return hidden(w, inputIds, cache, null);
+    }
+
+    /**
+     * Logits and every hidden state, as {@code transformers} returns them with {@code output_hidden_states=True}:
+     * {@code hiddenStates[0]} is the embedding output, {@code hiddenStates[i]} the residual stream after block i,
+     * and the last ({@code i = num_hidden_layers}) is after the final RMSNorm; each {@code [batch, seq, hidden]}.
+     */
+    public record Outputs(NDArray logits, NDArray[] hiddenStates) {
+    }
+
+    /** {@link #forward} without a cache, also returning the hidden states (see {@link Outputs}). */
+    public Outputs forwardWithHiddenStates(Weights w, NDArray inputIds) {
+        NDArray[] states = new NDArray[config.numHiddenLayers() + 1];
+        NDArray last = hidden(w, inputIds, null, states);
+        return new Outputs(head(w, last), states);
+    }
+
+    private NDArray hidden(Weights w, NDArray inputIds, KvCache cache, NDArray[] states) {
         Shape s = inputIds.getShape();
         int batch = (int) s.get(0);
         int seq = (int) s.get(1);
@@ -177,6 +196,9 @@ public final class LlamaModel implements AutoCloseable {
                 .embedding(inputIds, w.get("model.embed_tokens.weight"), SparseFormat.DENSE).singletonOrThrow();
         NDArray[] cs = ropeSlice(x.getDevice(), past, seq, x.getManager());
         NDArray mask = causalMask(x.getManager(), past, seq);
+        if (states != null) {
+            states[0] = x;
+        }
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             String p = "model.layers." + l + ".";
             NDArray h = rmsNorm(x, w.get(p + "input_layernorm.weight"));
@@ -185,11 +207,18 @@ public final class LlamaModel implements AutoCloseable {
             NDArray gate = Activation.swish(w.linear(p + "mlp.gate_proj.weight", h2), 1f);
             NDArray up = w.linear(p + "mlp.up_proj.weight", h2);
             x = x.add(w.linear(p + "mlp.down_proj.weight", gate.mul(up)));
+            if (states != null && l < config.numHiddenLayers() - 1) {
+                states[l + 1] = x;
+            }
         }
         if (cache != null) {
             cache.advance(seq);
         }
-        return rmsNorm(x, w.get("model.norm.weight"));
+        NDArray out = rmsNorm(x, w.get("model.norm.weight"));
+        if (states != null) {
+            states[config.numHiddenLayers()] = out;
+        }
+        return out;
     }
 
     /** {@code hidden · lm_headᵀ}. */
@@ -339,7 +368,7 @@ public final class LlamaModel implements AutoCloseable {
      * allocation history: a run's losses then drifted by ~1e-7 at a step that varied with garbage-collection
      * timing, which breaks exact resume. libtorch's allocator gives every copy the same 64-byte alignment.
      */
-    static NDArray owned(NDArray fromJava) {
+    public static NDArray owned(NDArray fromJava) {
         NDArray copy = fromJava.duplicate();
         fromJava.close();
         return copy;

@@ -57,6 +57,8 @@ public final class LmTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(LmTrainer.class);
     public static final String STATE_FILE = "trainer_state.json";
     public static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    /** The objective's own trainable tensors ({@link Objective#parameters}) in a resumable checkpoint. */
+    public static final String OBJECTIVE_FILE = "objective.safetensors";
 
     private final TrainConfig cfg;
     private final ProgressListener progress;
@@ -64,6 +66,7 @@ public final class LmTrainer {
     private final Objective objective;
     private final String stage;
     private int stopAfter = Integer.MAX_VALUE;
+    private final Map<String, String> runParameters = new LinkedHashMap<>();
 
     public LmTrainer(TrainConfig cfg, ProgressListener progress, MetricsListener metrics) {
         this(cfg, progress, metrics, Objective.NEXT_TOKEN, cfg.mode().name().toLowerCase(Locale.ROOT));
@@ -77,6 +80,15 @@ public final class LmTrainer {
         this.metrics = metrics;
         this.objective = objective;
         this.stage = stage;
+    }
+
+    /**
+     * Settings of the stage that drives the loop (e.g. distillation's teacher, α and T), recorded with the
+     * training settings in the metrics parameters and in every checkpoint's {@code lineage.json}.
+     */
+    public LmTrainer runParameters(Map<String, String> more) {
+        runParameters.putAll(more);
+        return this;
     }
 
     /** Stops after this step as if interrupted (tests of resume). */
@@ -188,15 +200,68 @@ public final class LmTrainer {
 
     private TrainingData data(Tokenizer tok, LlamaConfig c) throws IOException {
         double vf = cfg.doubleOpt("data.validation_fraction");
+        TrainingData d;
         if (cfg.mode() == TrainMode.PRETRAIN) {
-            return new ShardData(cfg.shards(), cfg.seqLen(), vf, c.vocabSize(), tok.digest());
+            d = new ShardData(cfg.shards(), cfg.seqLen(), vf, c.vocabSize(), tok.digest());
+        } else {
+            SftData sd = new SftData(cfg.sft(), tok, cfg.seqLen(), vf);
+            if (sd.truncated() > 0) {
+                LOG.warn("{} of {} chat records are longer than seq_len {} + 1 tokens and were cut", sd.truncated(),
+                        sd.trainSize() + sd.validationSize(), cfg.seqLen());
+            }
+            d = sd;
         }
-        SftData d = new SftData(cfg.sft(), tok, cfg.seqLen(), vf);
-        if (d.truncated() > 0) {
-            LOG.warn("{} of {} chat records are longer than seq_len {} + 1 tokens and were cut", d.truncated(),
-                    d.trainSize() + d.validationSize(), cfg.seqLen());
+        int limit = cfg.intOpt("data.max_train_examples");
+        return limit > 0 && limit < d.trainSize() ? new FirstExamples(d, limit) : d;
+    }
+
+    /** The first {@code limit} examples of the training split (validation unchanged). */
+    private static final class FirstExamples implements TrainingData {
+        private final TrainingData d;
+        private final int limit;
+
+        FirstExamples(TrainingData d, int limit) {
+            this.d = d;
+            this.limit = limit;
         }
-        return d;
+
+        @Override
+        public int trainSize() {
+            return limit;
+        }
+
+        @Override
+        public int validationSize() {
+            return d.validationSize();
+        }
+
+        @Override
+        public void train(int index, int[] input, int[] target, float[] weight) throws IOException {
+            if (index >= limit) {
+                throw new IndexOutOfBoundsException("training example " + index + " of " + limit);
+            }
+            d.train(index, input, target, weight);
+        }
+
+        @Override
+        public void validation(int index, int[] input, int[] target, float[] weight) throws IOException {
+            d.validation(index, input, target, weight);
+        }
+
+        @Override
+        public String digest() throws IOException {
+            return d.digest() + "[:" + limit + "]";
+        }
+
+        @Override
+        public int seqLen() {
+            return d.seqLen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            d.close();
+        }
     }
 
     /** One run's state. */
@@ -241,7 +306,17 @@ public final class LmTrainer {
                 trainable.putAll(lora.parameters());
             } else {
                 trainable.putAll(model.parameters());
+            }
+            for (var e : objective.parameters().entrySet()) {
+                if (model.parameters().containsKey(e.getKey()) || trainable.containsKey(e.getKey())) {
+                    throw new IllegalArgumentException("the objective's tensor " + e.getKey() + " clashes with a model tensor");
+                }
+                trainable.put(e.getKey(), e.getValue());
+            }
+            if (lora == null) {
                 trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
+            } else {
+                objective.parameters().values().forEach(p -> p.getArray().setRequiresGradient(true));
             }
             adamw = new AdamW(cfg.doubleOpt("training.beta1"), cfg.doubleOpt("training.beta2"),
                     cfg.doubleOpt("training.eps"), cfg.doubleOpt("training.weight_decay"));
@@ -249,6 +324,7 @@ public final class LmTrainer {
             if (lora != null) {
                 all.putAll(lora.parameters());
             }
+            all.putAll(objective.parameters());
             replicas = new Replicas(devices, all, trainable, manager);
             schedule = new LrSchedule(cfg.doubleOpt("training.lr"), cfg.doubleOpt("training.min_lr"),
                     cfg.intOpt("training.warmup_steps"), cfg.maxSteps());
@@ -269,6 +345,7 @@ public final class LmTrainer {
                 trainableCount += p.getArray().size();
             }
             Map<String, String> params = new LinkedHashMap<>(cfg.flatten());
+            params.putAll(runParameters);
             params.put("model.parameters", Long.toString(model.parameterCount()));
             params.put("trainable_parameters", Long.toString(trainableCount));
             params.put("devices", devices.toString());
@@ -430,13 +507,15 @@ public final class LmTrainer {
             int[][] in = new int[batch][seq];
             int[][] tg = new int[batch][seq];
             float[][] w = new float[batch][seq];
+            int[] examples = new int[batch];
             int n = data.trainSize();
             for (int r = 0; r < batch; r++) {
                 long p = position + r;
                 int epoch = (int) (p / n);
-                data.train(permutation(epoch)[(int) (p % n)], in[r], tg[r], w[r]);
+                examples[r] = permutation(epoch)[(int) (p % n)];
+                data.train(examples[r], in[r], tg[r], w[r]);
             }
-            return new Batch(in, tg, w);
+            return new Batch(in, tg, w, examples);
         }
 
         int[] permutation(int epoch) {
@@ -475,7 +554,7 @@ public final class LmTrainer {
                 Batch b = new Batch(in, tg, w);
                 try (NDManager m = manager.newSubManager(d)) {
                     NDArray ids = LlamaModel.ids(m, in).toDevice(d, false);
-                    sum += objective.lossSum(model, weightsOn(0, false), ids, b, m).getFloat();
+                    sum += objective.validationLossSum(model, weightsOn(0, false), ids, b, m).getFloat();
                 }
                 tokens += b.tokens();
             }
@@ -507,6 +586,7 @@ public final class LmTrainer {
 
         Lineage lineage(int step) throws IOException {
             Map<String, Object> p = new LinkedHashMap<>(cfg.flatten());
+            p.putAll(runParameters);
             Map<String, Double> m = new LinkedHashMap<>();
             if (!Double.isNaN(lastLoss)) {
                 m.put("train_loss", lastLoss);
@@ -545,6 +625,17 @@ public final class LmTrainer {
                 }
                 if (lora != null) {
                     lora.savePeft(w.stagingDir().resolve("adapter"), base.dir().toAbsolutePath().toString());
+                }
+                Map<String, Parameter> extra = objective.parameters();
+                if (!extra.isEmpty()) {
+                    List<TensorSpec> es = new ArrayList<>();
+                    extra.forEach((n, p) -> es.add(new TensorSpec(n, DType.F32, p.getArray().getShape().getShape())));
+                    try (SafetensorsWriter ow = new SafetensorsWriter(w.stagingDir().resolve(OBJECTIVE_FILE), es,
+                            Map.of("step", Integer.toString(step)))) {
+                        for (var e : extra.entrySet()) {
+                            ow.writeFloats(e.getKey(), e.getValue().getArray().toFloatArray());
+                        }
+                    }
                 }
                 ObjectNode s = JsonFields.MAPPER.createObjectNode();
                 s.put("step", step);
@@ -601,7 +692,7 @@ public final class LmTrainer {
             JsonNode s = JsonFields.readObject(dir.resolve(STATE_FILE));
             JsonNode saved = s.get("config");
             for (String k : List.of("mode", "training.seq_len", "training.batch_size", "training.grad_accum",
-                    "training.seed", "training.max_steps", "data.shards", "data.sft")) {
+                    "training.seed", "training.max_steps", "data.shards", "data.sft", "data.max_train_examples")) {
                 String now = cfg.flatten().get(k);
                 JsonNode then = saved == null ? null : saved.get(k);
                 if ((then == null ? null : then.asText()) != null && !then.asText().equals(now)) {
@@ -617,6 +708,27 @@ public final class LmTrainer {
             }
             if (lora != null) {
                 lora.loadPeft(dir.resolve("adapter"));
+            }
+            Map<String, Parameter> extra = objective.parameters();
+            if (!extra.isEmpty()) {
+                Path ef = dir.resolve(OBJECTIVE_FILE);
+                if (!Files.isRegularFile(ef)) {
+                    throw new IOException(ef + " is missing: the checkpoint was written without this objective's tensors "
+                            + extra.keySet() + "; resume with the settings the run was started with");
+                }
+                try (SafetensorsFile f = SafetensorsFile.open(ef)) {
+                    for (var e : extra.entrySet()) {
+                        if (!f.contains(e.getKey())) {
+                            throw new IOException(ef + ": no tensor " + e.getKey() + "; resume with the settings the run "
+                                    + "was started with");
+                        }
+                        NDArray a = e.getValue().getArray();
+                        try (NDArray v = LlamaModel.owned(a.getManager().create(f.readFloats(e.getKey()), a.getShape()))
+                                .toDevice(a.getDevice(), false)) {
+                            LlamaModel.copyInto(a, v);
+                        }
+                    }
+                }
             }
             try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(OPTIMIZER_FILE))) {
                 for (var e : trainable.entrySet()) {

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import java.util.Map;
 
 /**
  * What a training step minimises, for one device's share of a micro-batch: the sum over positions of
@@ -18,6 +20,25 @@ public interface Objective {
      * @param m       manager for this shard's temporaries (closed after backward)
      */
     NDArray lossSum(LlamaModel model, Weights w, NDArray ids, Batch shard, NDManager m);
+
+    /**
+     * What validation measures, summed like {@link #lossSum}: next-token cross-entropy unless an objective
+     * says otherwise, so that {@code val_loss} and {@code val_ppl} stay the model's own perplexity and compare
+     * across objectives (distillation trains on a teacher-matching loss but reports the student's perplexity).
+     */
+    default NDArray validationLossSum(LlamaModel model, Weights w, NDArray ids, Batch shard, NDManager m) {
+        return NEXT_TOKEN.lossSum(model, w, ids, shard, m);
+    }
+
+    /**
+     * Trainable tensors the objective adds beside the model's (e.g. distillation's hidden-state projection), by
+     * a name that must not clash with the model's. The loop optimises them with the model, resolves them through
+     * {@link Weights#get} on every replica, saves them in each resumable checkpoint ({@code objective.safetensors})
+     * and restores them on resume; they are not part of the final model checkpoint.
+     */
+    default Map<String, Parameter> parameters() {
+        return Map.of();
+    }
 
     /** Next-token cross-entropy: {@code −Σ weight · log softmax(logits)[target]}. */
     Objective NEXT_TOKEN = (model, w, ids, shard, m) -> {

@@ -1,7 +1,6 @@
 package io.llmagentos.training;
 
 import io.llmagentos.core.safetensors.DType;
-import io.llmagentos.training.internal.YamlDoc;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -54,6 +53,7 @@ public record TrainConfig(TrainMode mode, String preset, Map<String, String> mod
             new Option("training.save_dtype", "F32", "dtype of the final checkpoint's weights: F32 or BF16."),
             new Option("training.peak_gflops", "0", "Peak GFLOP/s the MFU estimate divides by (0 = measure a matmul at start)."),
             new Option("data.validation_fraction", "0.05", "Share of sequences/records held out for validation."),
+            new Option("data.max_train_examples", "0", "Train on only the first N examples of the training split (0 = all); offline distillation sets it to the windows its teacher store covers."),
             new Option("lora.rank", "8", "LoRA rank r."),
             new Option("lora.alpha", "16", "LoRA alpha: the update is scaled by alpha / r."),
             new Option("lora.dropout", "0.05", "Dropout on the LoRA input during training."),
@@ -199,7 +199,8 @@ public record TrainConfig(TrainMode mode, String preset, Map<String, String> mod
                     if (Set.of("training.seq_len", "training.batch_size", "training.grad_accum", "training.max_steps",
                             "training.warmup_steps", "training.eval_every", "training.eval_batches",
                             "training.early_stopping_patience", "training.save_every", "training.keep_checkpoints",
-                            "training.seed", "training.threads", "lora.rank").contains(o.key()) && d != Math.rint(d)) {
+                            "training.seed", "training.threads", "lora.rank", "data.max_train_examples").contains(o.key())
+                            && d != Math.rint(d)) {
                         throw err(y, o.key(), "expected a whole number (got " + v + ")");
                     }
                 }

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             DatasetsCommand.class,
             PrepCommand.class,
             TrainCommand.class,
+            DistillCommand.class,
             GenerateCommand.class,
             ServeCommand.class,
             PipelineCommand.class,
@@ -53,6 +54,7 @@ public final class AgentosCli implements Runnable {
                 mode.getCommandSpec().usageMessage().footer(TrainCommand.footer());
             }
         }
+        cl.getSubcommands().get("distill").getCommandSpec().usageMessage().footer(DistillCommand.footer());
         return cl;
     }
 

@@ -53,13 +53,14 @@ import picocli.CommandLine.Option;
  * {@code agentos demo}: the product's spine, end to end on the bundled sample data. Each stage, once
  * built, adds itself here. Today: the sample datasets, data-prep on Spark (clean, dedup, PII, split), a
  * tokenizer trained on the clean corpus, token shards, a teacher pretrained on them with DJL, a
- * generation from it, its ONNX export run in ONNX Runtime, and that export quantized to INT8 (static,
- * entropy-calibrated on the calibration set, perplexity-checked on the eval set) — under one run directory.
+ * generation from it, a student distilled from it, the student's ONNX export run in ONNX Runtime, that export
+ * quantized to INT8 (static, entropy-calibrated on the calibration set, perplexity-checked on the eval set), and the
+ * INT8 student served behind the OpenAI-compatible API for one chat request — under one run directory.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Run the pipeline end to end on the bundled sample data and print where every output went.")
 final class DemoCommand implements Callable<Integer> {
-    private static final int STAGES = 8;
+    private static final int STAGES = 10;
 
     private static final int GENERATED_TOKENS = 40;
 
@@ -75,6 +76,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--teacher-steps", defaultValue = "200", description = "Pretraining steps of the demo teacher.")
     int teacherSteps;
+
+    @Option(names = "--student-steps", defaultValue = "100", description = "Distillation steps of the demo student.")
+    int studentSteps;
 
     @Option(names = "--prompt", defaultValue = "To replace the hydraulic filter,",
             description = "Prompt for the generation at the end.")
@@ -188,12 +192,25 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  " + prompt + generated.replace("\n", "\n  "));
         timings.put("generate", seconds(ts));
 
-        // Stage 7: ONNX export of the teacher, then the same greedy generation in ONNX Runtime
+        // Stage 7: distillation into a student with under half the teacher's parameters
         ts = System.nanoTime();
-        System.out.printf(Locale.ROOT, "%n[7/%d] ONNX: export the teacher (FP32, KV cache, Optimum's I/O) and generate"
+        io.llmagentos.distillation.Distiller.Result student = distill(teacher.finalCheckpoint(), shards,
+                data.get("eval.jsonl"), run.resolve("student"));
+        outputs.put("student", student.training().finalCheckpoint().toString());
+        outputs.put("retention", student.retentionFile().toString());
+        timings.put("distill", seconds(ts));
+
+        // Stage 8: ONNX export of the student, then the same greedy generation in DJL and in ONNX Runtime
+        ts = System.nanoTime();
+        System.out.printf(Locale.ROOT, "%n[8/%d] ONNX: export the student (FP32, KV cache, Optimum's I/O) and generate"
                 + " greedily from it in ONNX Runtime%n", STAGES);
-        Path onnxDir = run.resolve("teacher-onnx");
-        OnnxExportResult exported = new OnnxExporter(OnnxExportConfig.defaults()).export(teacher.finalCheckpoint(),
+        Path studentDir = student.training().finalCheckpoint();
+        try (Checkpoint ck = Checkpoint.open(studentDir);
+             LlamaModel model = LlamaModel.load(ck, Device.cpu())) {
+            djlTokens = new Generator(model).generate(promptIds, Sampling.greedy(GENERATED_TOKENS, stop), t -> { });
+        }
+        Path onnxDir = run.resolve("student-onnx");
+        OnnxExportResult exported = new OnnxExporter(OnnxExportConfig.defaults()).export(studentDir,
                 onnxDir, new ConsoleProgress(System.out));
         ExportCommand.print(System.out, exported);
         int[] ortTokens;
@@ -204,23 +221,36 @@ final class DemoCommand implements Callable<Integer> {
         boolean sameTokens = firstDiff < 0;
         System.out.printf(Locale.ROOT, "  ONNX Runtime greedy tokens equal DJL's: %s (%d new tokens)%n",
                 sameTokens ? "yes" : "NO, first difference at token " + firstDiff, ortTokens.length - promptIds.length);
-        outputs.put("teacher_onnx", onnxDir.toString());
+        outputs.put("student_onnx", onnxDir.toString());
         timings.put("onnx", seconds(ts));
 
-        // Stage 8: INT8 quantization of the export: static QDQ calibrated on the calibration set, perplexity
+        // Stage 9: INT8 quantization of the export: static QDQ calibrated on the calibration set, perplexity
         // against FP32 on the eval set, sensitivity-based FP32 exclusions if the budget is missed
         ts = System.nanoTime();
-        System.out.printf(Locale.ROOT, "%n[8/%d] INT8: quantize the ONNX export (static QDQ, entropy calibration on %s,"
+        System.out.printf(Locale.ROOT, "%n[9/%d] INT8: quantize the ONNX export (static QDQ, entropy calibration on %s,"
                 + " perplexity check on %s)%n", STAGES, data.get("calibration.jsonl").getFileName(),
                 data.get("eval.jsonl").getFileName());
-        Path int8Dir = run.resolve("teacher-onnx-int8");
+        Path int8Dir = run.resolve("student-onnx-int8");
         QuantizeResult int8 = Int8Quantizer.run(onnxDir, int8Dir, QuantizeOptions.staticQdq(data.get("calibration.jsonl"),
                         CalibrationMethod.ENTROPY).withEval(data.get("eval.jsonl"), 200)
                         .withSensitivity(true, 1.02, SensitivityAnalysis.Granularity.LAYER),
                 new ConsoleProgress(System.out));
         QuantizeCommand.print(System.out, int8);
-        outputs.put("teacher_int8", int8Dir.toString());
+        outputs.put("student_int8", int8Dir.toString());
         timings.put("int8", seconds(ts));
+
+        // Stage 10: the INT8 student behind the OpenAI-compatible API, one chat request over HTTP
+        ts = System.nanoTime();
+        System.out.printf(Locale.ROOT, "%n[10/%d] serve: the INT8 student behind the OpenAI-compatible API, one chat "
+                + "request%n", STAGES);
+        String answer;
+        try {
+            answer = ServeCommand.demoChat(int8Dir, "How do I replace the hydraulic filter?", System.out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while serving the demo model", e);
+        }
+        timings.put("serve", seconds(ts));
 
         Path summary = run.resolve("demo-summary.json");
         Map<String, Object> s = new LinkedHashMap<>();
@@ -232,8 +262,14 @@ final class DemoCommand implements Callable<Integer> {
         metrics.put("teacher_val_ppl_initial", teacher.initialValLoss() == null ? null : Math.exp(teacher.initialValLoss()));
         metrics.put("teacher_val_ppl", teacher.valPerplexity());
         metrics.put("teacher_tokens_per_s", teacher.tokensPerSecond());
+        metrics.put("student_val_ppl", student.retention().student().valPerplexity());
+        metrics.put("student_parameter_ratio", student.retention().parameterRatio());
+        metrics.put("student_task_accuracy", student.retention().student().task().accuracy());
+        metrics.put("teacher_task_accuracy", student.retention().teacher().task().accuracy());
+        metrics.put("student_speed_ratio", student.retention().speedRatio());
         s.put("metrics", metrics);
         s.put("generation", Map.of("prompt", prompt, "continuation", generated));
+        s.put("chat", Map.of("question", "How do I replace the hydraulic filter?", "answer", answer));
         Map<String, Object> onnx = new LinkedHashMap<>();
         onnx.put("model", exported.modelFile().toString());
         onnx.put("bytes", exported.modelBytes());
@@ -256,6 +292,25 @@ final class DemoCommand implements Callable<Integer> {
         outputs.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-10s %s%n", k, v));
         System.out.println("  summary    " + summary);
         return 0;
+    }
+
+    /** Online KD (α 0.5, T 2) of the teacher into configs/distill/student-half.yaml's shape, random init. */
+    private io.llmagentos.distillation.Distiller.Result distill(Path teacherDir, Path shards, Path evalSet, Path out)
+            throws IOException {
+        System.out.printf(Locale.ROOT, "%n[7/%d] distill: the teacher into a student of hidden 96 x 2 layers (random init), "
+                + "online KD for %d steps (alpha 0.5, T 2)%n", STAGES, studentSteps);
+        io.llmagentos.distillation.StudentSpec spec = io.llmagentos.distillation.StudentSpec.randomConfig(Map.of(
+                "hidden_size", "96", "intermediate_size", "256", "num_hidden_layers", "2", "num_attention_heads", "4",
+                "num_key_value_heads", "2"), null);
+        io.llmagentos.distillation.DistillConfig dc = io.llmagentos.distillation.DistillConfig.of(shards, out, Map.of(
+                "distill.alpha", "0.5", "distill.temperature", "2", "retention.eval_set", evalSet.toString(),
+                "training.seq_len", Integer.toString(seqLen), "training.max_steps", Integer.toString(studentSteps),
+                "training.eval_every", Integer.toString(Math.max(1, studentSteps / 2)), "training.save_every", "0",
+                "training.warmup_steps", Integer.toString(Math.max(1, studentSteps / 10))));
+        io.llmagentos.distillation.Distiller.Result r = new io.llmagentos.distillation.Distiller(teacherDir, spec, dc,
+                new ConsoleProgress(System.out), DistillCommand.printer()).run(false);
+        DistillCommand.print(System.out, r);
+        return r;
     }
 
     private static double seconds(long t0) {

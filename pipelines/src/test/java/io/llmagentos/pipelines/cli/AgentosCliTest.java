@@ -138,7 +138,8 @@ class AgentosCliTest {
 
     @Test
     void demoRunsEndToEndAndSaysWhereOutputsWent(@TempDir Path tmp) throws Exception {
-        Result r = run("demo", "--out", tmp.toString(), "--teacher-steps", "12", "--vocab-size", "600");
+        Result r = run("demo", "--out", tmp.toString(), "--teacher-steps", "12", "--vocab-size", "600",
+                "--student-steps", "4");
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         Path run;
         try (Stream<Path> s = Files.list(tmp)) {
@@ -148,12 +149,15 @@ class AgentosCliTest {
         Path shards = run.resolve("prep/shards/train");
         Path teacher = run.resolve("teacher/final");
         assertThat(r.out()).contains(run.toString()).contains(tokDir.resolve("tokenizer.json").toString())
-                .contains(shards.toString()).contains(teacher.toString()).contains("[6/8] generate")
-                .contains("[7/8] ONNX").contains(run.resolve("teacher-onnx/model.onnx").toString())
+                .contains(shards.toString()).contains(teacher.toString()).contains("[6/10] generate")
+                .contains("[7/10] distill").contains(run.resolve("student/final").toString())
+                .contains(run.resolve("student/retention.json").toString())
+                .contains("[8/10] ONNX").contains(run.resolve("student-onnx/model.onnx").toString())
                 .contains("ONNX Runtime vs plain-Java reference").contains("ONNX Runtime greedy tokens equal DJL's: yes")
                 .contains("accounting:").contains("holds")
-                .contains("[8/8] INT8").contains("calibration: entropy over 300 sequences").contains("sensitivity (layer")
-                .contains("perplexity on").contains("-> " + run.resolve("teacher-onnx-int8/model.onnx"))
+                .contains("[9/10] INT8").contains("calibration: entropy over 300 sequences").contains("sensitivity (layer")
+                .contains("perplexity on").contains("-> " + run.resolve("student-onnx-int8/model.onnx"))
+                .contains("[10/10] serve").contains("POST /v1/chat/completions").contains("assistant:")
                 .contains("demo finished");
         Tokenizer tok = Tokenizer.load(tokDir);
         assertThat(tok.vocabSize()).isEqualTo(600);
@@ -171,14 +175,21 @@ class AgentosCliTest {
         assertThat(summary.get("metrics").get("teacher_val_ppl").asDouble())
                 .isLessThan(summary.get("metrics").get("teacher_val_ppl_initial").asDouble());
         assertThat(summary.get("generation").get("continuation").asText()).isNotBlank();
+        assertThat(summary.get("metrics").get("student_parameter_ratio").asDouble()).isLessThanOrEqualTo(0.5);
+        try (io.llmagentos.core.checkpoint.Checkpoint ck = io.llmagentos.core.checkpoint.Checkpoint.open(
+                run.resolve("student/final"))) {
+            ck.validateTensors();
+            assertThat(ck.lineage().orElseThrow().stage()).isEqualTo("distill");
+        }
         assertThat(summary.get("onnx").get("greedy_tokens_equal_djl").asBoolean()).isTrue();
-        assertThat(summary.get("outputs").get("teacher_onnx").asText()).isEqualTo(run.resolve("teacher-onnx").toString());
+        assertThat(summary.get("outputs").get("student_onnx").asText()).isEqualTo(run.resolve("student-onnx").toString());
         JsonNode int8 = summary.get("int8");
         assertThat(int8.get("size_ratio").asDouble()).isLessThan(0.30);
         assertThat(int8.get("perplexity_ratio").asDouble()).isPositive();
         assertThat(int8.get("within_budget").asBoolean()).isEqualTo(int8.get("perplexity_ratio").asDouble() <= 1.02);
+        assertThat(summary.get("chat").get("answer").asText()).isNotNull();
         try (io.llmagentos.quantization.runtime.OrtCausalLm lm = io.llmagentos.quantization.runtime.OrtCausalLm.open(
-                run.resolve("teacher-onnx-int8"))) {
+                run.resolve("student-onnx-int8"))) {
             assertThat(lm.metadata()).containsKey("agentos.quantization");
         }
     }

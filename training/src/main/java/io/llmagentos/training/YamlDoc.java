@@ -1,6 +1,5 @@
-package io.llmagentos.training.internal;
+package io.llmagentos.training;
 
-import io.llmagentos.training.ConfigException;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +21,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /**
  * A YAML config file read as nested mappings that remember the line of every value, so that every error
  * reads {@code train.yaml:12: training.lr: expected a number > 0 (got "fast")}. Keys that were never read
- * are reported by {@link #unknownKeys()}, catching typos.
+ * are reported by {@link #unknownKeys()}, catching typos. Every stage config in YAML (training's
+ * {@code train.yaml}, distillation's {@code distill.yaml} and {@code student.yaml}) reads through it.
  */
 public final class YamlDoc {
     private final String file;

@@ -1,0 +1,419 @@
+package io.llmagentos.benchmarks.distill;
+
+import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.llmagentos.benchmarks.BenchReport;
+import io.llmagentos.core.internal.Files2;
+import io.llmagentos.core.json.JsonFields;
+import io.llmagentos.core.progress.MetricsListener;
+import io.llmagentos.core.progress.ProgressListener;
+import io.llmagentos.distillation.DistillConfig;
+import io.llmagentos.distillation.Distiller;
+import io.llmagentos.distillation.MultipleChoice;
+import io.llmagentos.distillation.Retention;
+import io.llmagentos.distillation.StudentSpec;
+import io.llmagentos.distillation.TeacherStore;
+import io.llmagentos.training.Devices;
+import io.llmagentos.training.LmTrainer;
+import io.llmagentos.training.ShardData;
+import io.llmagentos.training.TrainConfig;
+import io.llmagentos.training.TrainMode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Distillation (issue 6) on the sample data that {@code agentos demo} prepares (its token shards, tokenizer and
+ * eval set):
+ * <ol>
+ *   <li><b>Teacher</b>: the demo teacher, or ({@code --teacher-steps N}) one pretrained here for longer with the
+ *       same preset and loop, so that it can beat chance on the eval set's multiple-choice questions.</li>
+ *   <li><b>Step time</b>: the same student, batches and settings, timed by training's loop itself (its
+ *       per-step tokens/s): plain training (α = 1: next-token loss only, no teacher), online KD (teacher forward
+ *       + KL in every step) and offline top-k KD (reads the teacher's precomputed top-k). Rounds alternate the
+ *       three so that load from elsewhere falls on all; median over the steps after warm-up. The one-off cost
+ *       of computing the store is timed separately.</li>
+ *   <li><b>Ablation</b>: the same student (spec, seed, steps, windows, learning rate), trained without
+ *       distillation (α = 1) and with it (online, and offline top-k), for each seed; validation perplexity
+ *       and eval-set task accuracy of each student and its retention of the teacher
+ *       ({@link Retention}: both measured on the same inputs).</li>
+ * </ol>
+ * Run with {@code scripts/bench/distill.sh}; prints a table and writes {@code benchmarks/results/distill.json}.
+ */
+public final class DistillBench {
+    private static final String USAGE = "options: --data DIR (an agentos demo run directory; required), --teacher DIR "
+            + "(default: the demo's teacher/final), --teacher-steps N (0 = use --teacher; else pretrain a teacher here for "
+            + "N steps), --student-config FILE (default configs/distill/student-half.yaml), --student-steps N (600), "
+            + "--timing-steps N (12), --rounds N (3), --alpha A (0.5), --temperature T (2), --top-k K (32), "
+            + "--seeds 42,43, --variants plain,online,offline, --threads N (2), --work DIR, --keep";
+
+    private Path data;
+    private Path teacher;
+    private int teacherSteps;
+    private Path studentConfig;
+    private int studentSteps = 600;
+    private int timingSteps = 12;
+    private int rounds = 3;
+    private String alpha = "0.5";
+    private String temperature = "2";
+    private int topK = 32;
+    private List<Long> seeds = List.of(42L, 43L);
+    private List<String> variants = List.of("plain", "online", "offline");
+    private int threads = 2;
+    private Path workParent = Path.of(System.getProperty("java.io.tmpdir"));
+    private boolean keep;
+
+    private final Path repo = Path.of(System.getProperty("agentos.repo.root", "."));
+    private Path work;
+    private Path shards;
+    private Path evalSet;
+    private int seq;
+
+    private DistillBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        DistillBench b = new DistillBench();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.equals("--keep") && i + 1 >= args.length) {
+                throw new IllegalArgumentException(a + " needs a value; " + USAGE);
+            }
+            switch (a) {
+                case "--data" -> b.data = Path.of(args[++i]);
+                case "--teacher" -> b.teacher = Path.of(args[++i]);
+                case "--teacher-steps" -> b.teacherSteps = Integer.parseInt(args[++i]);
+                case "--student-config" -> b.studentConfig = Path.of(args[++i]);
+                case "--student-steps" -> b.studentSteps = Integer.parseInt(args[++i]);
+                case "--timing-steps" -> b.timingSteps = Integer.parseInt(args[++i]);
+                case "--rounds" -> b.rounds = Integer.parseInt(args[++i]);
+                case "--alpha" -> b.alpha = args[++i];
+                case "--temperature" -> b.temperature = args[++i];
+                case "--top-k" -> b.topK = Integer.parseInt(args[++i]);
+                case "--seeds" -> b.seeds = Arrays.stream(args[++i].split(",")).map(s -> Long.parseLong(s.trim())).toList();
+                case "--variants" -> b.variants = Arrays.stream(args[++i].split(",")).map(String::trim).toList();
+                case "--threads" -> b.threads = Integer.parseInt(args[++i]);
+                case "--work" -> b.workParent = Path.of(args[++i]);
+                case "--keep" -> b.keep = true;
+                default -> throw new IllegalArgumentException("unknown option " + a + "; " + USAGE);
+            }
+        }
+        if (b.data == null) {
+            throw new IllegalArgumentException("--data is required (an agentos demo run directory); " + USAGE);
+        }
+        for (String v : b.variants) {
+            if (!List.of("plain", "online", "offline", "online-hidden").contains(v)) {
+                throw new IllegalArgumentException("unknown variant " + v + "; choose among plain, online, offline, "
+                        + "online-hidden");
+            }
+        }
+        if (b.studentConfig == null) {
+            b.studentConfig = b.repo.resolve("configs/distill/student-half.yaml");
+        }
+        b.shards = b.data.resolve("prep/shards/train");
+        b.evalSet = b.data.resolve("data/eval.jsonl");
+        for (Path p : List.of(b.shards, b.evalSet)) {
+            if (!Files.exists(p)) {
+                throw new IllegalArgumentException(p + " does not exist: --data must be a directory that agentos demo "
+                        + "wrote (scripts/bench/distill.sh makes one)");
+            }
+        }
+        b.work = Files.createTempDirectory(Files.createDirectories(b.workParent), "distill-bench-");
+        try {
+            b.run();
+        } finally {
+            if (b.keep) {
+                System.out.println("   work files kept in " + b.work);
+            } else {
+                Files2.deleteRecursively(b.work);
+            }
+        }
+    }
+
+    private void run() throws Exception {
+        String loadAtStart = loadAverage();
+        Engine.getEngine("PyTorch");
+        Devices.threads(threads);
+        seq = 128;
+        try (ShardData d = new ShardData(shards, seq, 0.05, Integer.MAX_VALUE, null)) {
+            System.out.printf(Locale.ROOT, "data: %s (%,d training / %,d validation windows of %d tokens)%n", shards,
+                    d.trainSize(), d.validationSize(), seq);
+        }
+        BenchReport r = new BenchReport("distill", "knowledge distillation: step time of online and offline KD "
+                + "against plain training, and the ablation with and without KD (DJL " + Engine.getDjlVersion()
+                + ", libtorch " + Engine.getInstance().getVersion() + ", " + threads + " threads)");
+
+        // ---- teacher
+        Path teacherDir = teacher();
+        List<MultipleChoice.Question> questions = MultipleChoice.load(evalSet, 0);
+        StudentSpec spec = StudentSpec.load(studentConfig);
+        r.param("data", shards + " (agentos demo's data-prep shards of the sample corpus), eval set " + evalSet + " ("
+                + questions.size() + " multiple-choice questions)");
+        r.param("student", studentConfig + " (" + spec.init().name().toLowerCase(Locale.ROOT) + ")");
+        r.param("kd", "alpha " + alpha + ", T " + temperature + ", offline top-" + topK);
+
+        // ---- the offline store, once (its cost is paid once per teacher, shards and settings)
+        Path store = work.resolve("teacher-top" + topK);
+        long t0 = System.nanoTime();
+        int storeWindows = prepareStore(teacherDir, store, spec);
+        double storeSeconds = (System.nanoTime() - t0) / 1e9;
+        long storeBytes = dirBytes(store);
+        System.out.printf(Locale.ROOT, "teacher top-%d store: %,d windows, %.1f MB, %.1f s%n", topK, storeWindows,
+                storeBytes / 1e6, storeSeconds);
+
+        // ---- step time
+        Map<String, List<Double>> stepTimes = new LinkedHashMap<>();
+        for (String v : List.of("plain", "online", "offline")) {
+            stepTimes.put(v, new ArrayList<>());
+        }
+        for (int k = 0; k < rounds; k++) {
+            for (String v : stepTimes.keySet()) {
+                Path out = work.resolve("timing-" + v + "-" + k);
+                Distiller.Result res = new Distiller(teacherDir, spec, config(v, out, store, storeWindows, timingSteps,
+                        42, false), ProgressListener.NONE, MetricsListener.NONE).run(false);
+                List<Double> st = stepSeconds(out);
+                stepTimes.get(v).addAll(st.subList(Math.min(3, st.size() - 1), st.size()));
+                System.out.printf(Locale.ROOT, "timing round %d %-8s median step %.3f s (load %s)%n", k + 1, v,
+                        median(st.subList(Math.min(3, st.size() - 1), st.size())), loadAverage());
+                Files2.deleteRecursively(out);
+                if (res.retention() == null) {
+                    throw new IllegalStateException("no retention report");
+                }
+            }
+        }
+        double plain = median(stepTimes.get("plain"));
+        double online = median(stepTimes.get("online"));
+        double offline = median(stepTimes.get("offline"));
+        double tokens = 8.0 * seq;
+        r.row("step: plain training (alpha 1, no teacher)").put("step_s", plain).put("tokens_per_s", tokens / plain)
+                .put("vs_plain", 1.0);
+        r.row("step: online KD (teacher forward + KL)").put("step_s", online).put("tokens_per_s", tokens / online)
+                .put("vs_plain", online / plain);
+        r.row("step: offline top-" + topK + " KD (store read + sparse KL)").put("step_s", offline)
+                .put("tokens_per_s", tokens / offline).put("vs_plain", offline / plain).put("speedup_vs_online",
+                        online / offline);
+        r.row("store: teacher top-" + topK + " of " + storeWindows + " windows (once)").put("seconds", storeSeconds)
+                .put("megabytes", storeBytes / 1e6).put("breakeven_steps", storeSeconds / Math.max(1e-9, online - offline));
+        r.note("step seconds per round: plain " + fmt(stepTimes.get("plain")) + "; online " + fmt(stepTimes.get("online"))
+                + "; offline " + fmt(stepTimes.get("offline")));
+
+        // ---- ablation
+        Map<String, List<Retention.Report>> reports = new LinkedHashMap<>();
+        for (long seed : seeds) {
+            for (String v : variants) {
+                Path out = work.resolve("ablation-" + v + "-" + seed);
+                long ts = System.nanoTime();
+                Distiller.Result res = new Distiller(teacherDir, spec, config(v, out, store, storeWindows, studentSteps,
+                        seed, true), new LineProgress(), MetricsListener.NONE).run(false);
+                Retention.Report rep = res.retention();
+                reports.computeIfAbsent(v, x -> new ArrayList<>()).add(rep);
+                System.out.printf(Locale.ROOT, "ablation %-13s seed %d: val_ppl %.3f, task acc %.1f%% (acc %.1f%%), "
+                                + "retention %.1f%% accuracy / %.1f%% perplexity, %.0f s%n", v, seed,
+                        rep.student().valPerplexity(), 100 * rep.student().task().accuracy(),
+                        100 * rep.student().task().accuracyUnnormalized(), 100 * rep.accuracyRetention(),
+                        100 * rep.perplexityRetention(), (System.nanoTime() - ts) / 1e9);
+                r.note(String.format(Locale.ROOT, "%s seed %d: val_ppl %.3f, task accuracy %.4f (unnormalized %.4f), "
+                                + "train loss %.4f", v, seed, rep.student().valPerplexity(), rep.student().task().accuracy(),
+                        rep.student().task().accuracyUnnormalized(), res.training().trainLoss()));
+            }
+        }
+        Retention.Report any = reports.values().iterator().next().get(0);
+        r.row("teacher").put("parameters", any.teacher().parameters()).put("val_ppl", any.teacher().valPerplexity())
+                .put("task_acc", any.teacher().task().accuracy()).put("task_acc_unnorm",
+                        any.teacher().task().accuracyUnnormalized()).put("fwd_tokens_per_s", any.teacher().tokensPerSecond());
+        for (var e : reports.entrySet()) {
+            List<Retention.Report> l = e.getValue();
+            BenchReport.Row row = r.row("student: " + label(e.getKey()) + " (mean of " + l.size() + " seeds)");
+            row.put("parameters", l.get(0).student().parameters());
+            row.put("val_ppl", mean(l, x -> x.student().valPerplexity()));
+            row.put("task_acc", mean(l, x -> x.student().task().accuracy()));
+            row.put("task_acc_unnorm", mean(l, x -> x.student().task().accuracyUnnormalized()));
+            row.put("acc_retention", mean(l, Retention.Report::accuracyRetention));
+            row.put("ppl_retention", mean(l, Retention.Report::perplexityRetention));
+            row.put("param_ratio", l.get(0).parameterRatio());
+            row.put("bytes_ratio", l.get(0).bytesRatio());
+            row.put("speed_ratio", mean(l, Retention.Report::speedRatio));
+        }
+        r.param("ablation", studentSteps + " steps x batch 8 x " + seq + " tokens on the first " + storeWindows
+                + " training windows (all variants), lr 3e-3 cosine to 3e-4, warm-up " + Math.max(1, studentSteps / 10)
+                + ", seeds " + seeds);
+        r.param("task", "multiple-choice accuracy on " + questions.size() + " questions (chance "
+                + String.format(Locale.ROOT, "%.3f", any.teacher().task().chance()) + "): log-likelihood per character "
+                + "of each choice after 'Question: ...\\nAnswer:' (task_acc), and summed (task_acc_unnorm)");
+        r.param("load_average", "at start " + loadAtStart + ", at end " + loadAverage() + " (1/5/15 min, "
+                + Runtime.getRuntime().availableProcessors() + " cores)");
+        r.note("retention = student / teacher on the same inputs: acc_retention = task accuracy ratio; ppl_retention = "
+                + "teacher perplexity / student perplexity; speed_ratio = student / teacher forward tokens/s");
+        r.printAndWrite(Path.of(System.getProperty("agentos.bench.results", "benchmarks/results")));
+    }
+
+    private static String label(String v) {
+        return switch (v) {
+            case "plain" -> "without KD (alpha 1)";
+            case "online" -> "online KD";
+            case "offline" -> "offline top-k KD";
+            default -> "online KD + hidden-state MSE";
+        };
+    }
+
+    /** The teacher: given, the demo's, or pretrained here for --teacher-steps. */
+    private Path teacher() throws IOException {
+        if (teacherSteps > 0) {
+            Path out = work.resolve("teacher");
+            System.out.printf(Locale.ROOT, "pretraining a demo-teacher for %d steps (the ablation's own teacher)%n",
+                    teacherSteps);
+            TrainConfig tc = TrainConfig.of(TrainMode.PRETRAIN, "demo-teacher", null, shards, null,
+                    data.resolve("tokenizer"), out, Map.of("training.max_steps", Integer.toString(teacherSteps),
+                            "training.seq_len", Integer.toString(seq), "training.eval_every",
+                            Integer.toString(Math.max(1, teacherSteps / 4)), "training.save_every", "0",
+                            "training.warmup_steps", Integer.toString(Math.max(1, Math.min(50, teacherSteps / 10))),
+                            "training.threads", Integer.toString(threads)));
+            LmTrainer.Result res = new LmTrainer(tc, new LineProgress(), MetricsListener.NONE).run(false);
+            return res.finalCheckpoint();
+        }
+        Path t = teacher != null ? teacher : data.resolve("teacher/final");
+        if (!Files.isDirectory(t)) {
+            throw new IllegalArgumentException(t + " is not a checkpoint directory; give --teacher or --teacher-steps");
+        }
+        return t;
+    }
+
+    /** Writes the store the offline runs share; returns its windows (the ablation's data for every variant). */
+    private int prepareStore(Path teacherDir, Path store, StudentSpec spec) throws IOException {
+        int windows;
+        try (ShardData d = new ShardData(shards, seq, 0.05, Integer.MAX_VALUE, null)) {
+            windows = Math.min(d.trainSize(), studentSteps * 8);
+        }
+        Path out = work.resolve("store-run");
+        DistillConfig c = config("offline", out, store, windows, 1, 42, false);
+        new Distiller(teacherDir, spec, c, new LineProgress(), MetricsListener.NONE).run(false);
+        Files2.deleteRecursively(out);
+        try (TeacherStore s = TeacherStore.open(store)) {
+            return s.header().windows();
+        }
+    }
+
+    private DistillConfig config(String variant, Path out, Path store, int windows, int steps, long seed,
+            boolean measureTask) throws IOException {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("training.seq_len", Integer.toString(seq));
+        m.put("training.batch_size", "8");
+        m.put("training.max_steps", Integer.toString(steps));
+        m.put("training.warmup_steps", Integer.toString(Math.max(1, steps / 10)));
+        m.put("training.eval_every", "0");
+        m.put("training.save_every", "0");
+        m.put("training.seed", Long.toString(seed));
+        m.put("training.threads", Integer.toString(threads));
+        m.put("training.peak_gflops", "100");
+        m.put("retention.val_windows", measureTask ? "216" : "8");
+        m.put("retention.speed_batches", measureTask ? "7" : "1");
+        if (measureTask) {
+            m.put("retention.eval_set", evalSet.toString());
+        }
+        m.put("distill.temperature", temperature);
+        m.put("distill.alpha", variant.equals("plain") ? "1" : alpha);
+        if (variant.equals("offline")) {
+            m.put("distill.mode", "offline");
+            m.put("distill.top_k", Integer.toString(topK));
+            m.put("distill.store", store.toString());
+            m.put("distill.store_windows", Integer.toString(windows));
+        } else {
+            m.put("data.max_train_examples", Integer.toString(windows));
+        }
+        if (variant.equals("online-hidden")) {
+            m.put("distill.hidden_loss", "mse");
+        }
+        return DistillConfig.of(shards, out, m);
+    }
+
+    /** The loop's own step times (seconds) from metrics.jsonl. */
+    private List<Double> stepSeconds(Path out) throws IOException {
+        List<Double> s = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"), StandardCharsets.UTF_8)) {
+            JsonNode n = JsonFields.MAPPER.readTree(line);
+            if (n.has("tokens_per_s")) {
+                s.add(8.0 * seq / n.get("tokens_per_s").asDouble());
+            }
+        }
+        return s;
+    }
+
+    private static long dirBytes(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            long n = 0;
+            for (Path p : s.toList()) {
+                n += Files.size(p);
+            }
+            return n;
+        }
+    }
+
+    private interface ToD {
+        double of(Retention.Report r);
+    }
+
+    private static double mean(List<Retention.Report> l, ToD f) {
+        double s = 0;
+        for (Retention.Report r : l) {
+            s += f.of(r);
+        }
+        return s / l.size();
+    }
+
+    static double median(List<Double> v) {
+        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = a.length;
+        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+    }
+
+    private static String fmt(List<Double> v) {
+        StringBuilder sb = new StringBuilder();
+        for (double d : v) {
+            sb.append(sb.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3f", d));
+        }
+        return sb.toString();
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] p = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return p[0] + "/" + p[1] + "/" + p[2];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** One line per 10 % of a task: long runs show progress in logs. */
+    private static final class LineProgress implements ProgressListener {
+        @Override
+        public Progress start(String task, long total, String unit) {
+            long t0 = System.nanoTime();
+            return new Progress() {
+                long done;
+                long lastTenth = -1;
+
+                @Override
+                public void advance(long units) {
+                    done += units;
+                    long tenth = total <= 0 ? 0 : done * 10 / total;
+                    if (tenth != lastTenth) {
+                        lastTenth = tenth;
+                        System.out.printf(Locale.ROOT, "   %3d%% %s %,d/%,d %s (%.0f s)%n", tenth * 10, task, done, total,
+                                unit, (System.nanoTime() - t0) / 1e9);
+                    }
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.llmagentos.distillation;
+
+import io.llmagentos.training.ConfigException;
+import io.llmagentos.training.ModelPresets;
+import io.llmagentos.training.YamlDoc;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * How the student starts, read from {@code student.yaml}:
+ * <ul>
+ *   <li>{@code init: teacher_layers} (DistilBERT): the teacher's width, a subset of its layers ({@code layers},
+ *       default every other one: 0, 2, 4, …) copied, with the embedding, final norm and LM head;</li>
+ *   <li>{@code init: random}: a smaller config ({@code model.preset}, or {@code model.config} with the
+ *       {@code config.json} keys to change from the teacher's, e.g. hidden_size and num_hidden_layers), weights
+ *       drawn from N(0, 0.02²) with {@code training.seed};</li>
+ *   <li>{@code init: checkpoint}: an existing checkpoint ({@code checkpoint}) that shares the teacher's tokenizer.</li>
+ * </ul>
+ * {@code tie_word_embeddings} (teacher_layers, random) overrides the teacher's; {@code tokenizer}, when given,
+ * must be the teacher's (the check names both digests).
+ *
+ * @param init              how the weights start
+ * @param layers            teacher layers to copy (teacher_layers), or null for every other one
+ * @param preset            model preset (random), or null
+ * @param modelConfig       {@code config.json} keys overriding the teacher's (random), possibly empty
+ * @param tieWordEmbeddings overrides the teacher's tying, or null
+ * @param checkpoint        the starting checkpoint (checkpoint), or null
+ * @param tokenizer         the student's tokenizer directory (checked against the teacher's), or null
+ * @param source            where the spec came from, for messages
+ */
+public record StudentSpec(Init init, List<Integer> layers, String preset, Map<String, String> modelConfig,
+                          Boolean tieWordEmbeddings, Path checkpoint, Path tokenizer, String source) {
+
+    /** How the student's weights start. */
+    public enum Init {
+        TEACHER_LAYERS, RANDOM, CHECKPOINT
+    }
+
+    public StudentSpec {
+        layers = layers == null ? null : List.copyOf(layers);
+        modelConfig = modelConfig == null ? Map.of() : Map.copyOf(modelConfig);
+    }
+
+    /** Every other teacher layer, DistilBERT-style, with the teacher's embedding and head. */
+    public static StudentSpec everyOtherLayer() {
+        return new StudentSpec(Init.TEACHER_LAYERS, null, null, Map.of(), null, null, null, "every other teacher layer");
+    }
+
+    /** A randomly initialised student of this preset. */
+    public static StudentSpec randomPreset(String preset) {
+        return new StudentSpec(Init.RANDOM, null, preset, Map.of(), null, null, null, "preset " + preset);
+    }
+
+    /** A randomly initialised student: the teacher's config with these {@code config.json} keys changed. */
+    public static StudentSpec randomConfig(Map<String, String> changes, Boolean tie) {
+        return new StudentSpec(Init.RANDOM, null, null, changes, tie, null, null, "config " + changes);
+    }
+
+    /** Reads {@code student.yaml}; errors name the file, line and key. */
+    public static StudentSpec load(Path file) throws IOException {
+        YamlDoc y = YamlDoc.load(file);
+        String i = y.string("init", "teacher_layers").toLowerCase(Locale.ROOT);
+        Init init;
+        switch (i) {
+            case "teacher_layers" -> init = Init.TEACHER_LAYERS;
+            case "random" -> init = Init.RANDOM;
+            case "checkpoint" -> init = Init.CHECKPOINT;
+            default -> throw y.error("init", "expected teacher_layers, random or checkpoint (got \"" + i + "\")");
+        }
+        List<Integer> layers = null;
+        if (y.has("layers")) {
+            layers = new ArrayList<>();
+            for (String s : y.list("layers", List.of())) {
+                try {
+                    layers.add(Integer.parseInt(s.trim()));
+                } catch (NumberFormatException e) {
+                    throw y.error("layers", "expected teacher layer indices (got \"" + s + "\")");
+                }
+            }
+            if (layers.isEmpty()) {
+                throw y.error("layers", "give at least one teacher layer");
+            }
+            for (int k = 0; k < layers.size(); k++) {
+                if (layers.get(k) < 0 || (k > 0 && layers.get(k) <= layers.get(k - 1))) {
+                    throw y.error("layers", "teacher layer indices must be >= 0 and increasing (got " + layers + ")");
+                }
+            }
+        }
+        String preset = y.string("model.preset", null);
+        Map<String, String> mc = y.has("model.config") ? y.mapping("model.config") : Map.of();
+        Boolean tie = y.has("tie_word_embeddings") ? y.bool("tie_word_embeddings", false) : null;
+        String ck = y.string("checkpoint", null);
+        String tok = y.string("tokenizer", null);
+        List<String> unknown = y.unknownKeys();
+        if (!unknown.isEmpty()) {
+            throw y.error(unknown.get(0), "unknown setting; known settings: init, layers, model.preset, model.config, "
+                    + "tie_word_embeddings, checkpoint, tokenizer");
+        }
+        if (init == Init.TEACHER_LAYERS && (preset != null || !mc.isEmpty())) {
+            throw y.error(preset != null ? "model.preset" : "model.config", "init: teacher_layers takes the teacher's "
+                    + "shape; use init: random for another width");
+        }
+        if (init != Init.TEACHER_LAYERS && layers != null) {
+            throw y.error("layers", "only init: teacher_layers copies layers");
+        }
+        if (init == Init.RANDOM && preset == null && mc.isEmpty()) {
+            throw y.error("init", "init: random needs model.preset (" + String.join(", ", ModelPresets.names())
+                    + ") or model.config");
+        }
+        if (init == Init.RANDOM && preset != null && !mc.isEmpty()) {
+            throw y.error("model.config", "give model.preset or model.config, not both");
+        }
+        if (preset != null && !ModelPresets.names().contains(preset)) {
+            throw y.error("model.preset", "unknown preset \"" + preset + "\"; choose among " + ModelPresets.names());
+        }
+        if (init == Init.CHECKPOINT && ck == null) {
+            throw y.error("checkpoint", "init: checkpoint needs the checkpoint directory");
+        }
+        if (init != Init.CHECKPOINT && ck != null) {
+            throw y.error("checkpoint", "only init: checkpoint starts from a checkpoint");
+        }
+        if (init == Init.CHECKPOINT && tie != null) {
+            throw y.error("tie_word_embeddings", "a checkpoint keeps its own tying");
+        }
+        return new StudentSpec(init, layers, preset, mc, tie, ck == null ? null : Path.of(ck),
+                tok == null ? null : Path.of(tok), file.toString());
+    }
+
+    static ConfigException error(String source, String problem) {
+        return new ConfigException(source + ": " + problem);
+    }
+}
