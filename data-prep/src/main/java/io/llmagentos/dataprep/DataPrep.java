@@ -72,7 +72,7 @@ public final class DataPrep {
     }
 
     /**
-     * A session for this job: the given master, no UI, the config's shuffle partitions, UTC, and driver
+     * A session for this job: the given master, no UI (and no metrics servlet), the config's shuffle partitions, UTC, and driver
      * addresses on 127.0.0.1 for local masters. The caller closes it.
      */
     public static SparkSession createSession(String master, PrepConfig.Spark cfg) {
@@ -82,7 +82,9 @@ public final class DataPrep {
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", String.valueOf(cfg.shufflePartitions()))
                 .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.sql.adaptive.enabled", "true");
+                .config("spark.sql.adaptive.enabled", "true")
+                .config("spark.metrics.conf.*.sink.servlet.class",
+                        io.llmagentos.dataprep.internal.NoHttpMetricsServlet.class.getName());
         if (master.startsWith("local")) {
             b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
         }
