@@ -111,14 +111,15 @@ public final class Distiller {
             DistillObjective objective;
             LmTrainer.Result r;
             int storeWindows = 0;
-            try (LlamaModel tm = LlamaModel.load(teacher, device)) {
+            // offline, the teacher is loaded only when its store has to be (re)computed
+            try (LlamaModel tm = cfg.offline() ? null : LlamaModel.load(teacher, device)) {
                 HiddenLoss hidden = null;
                 TeacherStore ts = null;
                 try {
                     if (cfg.offline()) {
                         store = cfg.store().toAbsolutePath();
                         String[] made = new String[1];
-                        ts = store(tm, teacher, tok, tc0, store, made);
+                        ts = store(teacher, device, tok, tc0, store, made);
                         reused = made[0] == null;
                         storeWindows = ts.header().windows();
                         objective = DistillObjective.offline(ts, cfg.alpha(), cfg.temperature());
@@ -192,11 +193,11 @@ public final class Distiller {
     }
 
     /** Opens the store when it matches this run, else (re)computes it; {@code made[0]} says why it was made. */
-    private TeacherStore store(LlamaModel tm, Checkpoint teacher, Tokenizer tok, TrainConfig tc, Path dir, String[] made)
-            throws IOException {
+    private TeacherStore store(Checkpoint teacher, Device device, Tokenizer tok, TrainConfig tc, Path dir,
+            String[] made) throws IOException {
         String td = teacherDigest(teacher.dir());
         try (ShardData data = new ShardData(cfg.shards(), tc.seqLen(), tc.doubleOpt("data.validation_fraction"),
-                tm.config().vocabSize(), tok.digest())) {
+                teacher.config().vocabSize(), tok.digest())) {
             int want = cfg.intOpt("distill.store_windows");
             int windows = want == 0 ? data.trainSize() : Math.min(want, data.trainSize());
             if (Files.isRegularFile(dir.resolve(TeacherStore.HEADER_FILE))) {
@@ -214,8 +215,10 @@ public final class Distiller {
             } else {
                 made[0] = "no store yet";
             }
-            return TeacherStore.write(tm, data, windows, cfg.topK(), cfg.temperature(), tc.batchSize(), dir, td,
-                    tok.digest(), progress);
+            try (LlamaModel tm = LlamaModel.load(teacher, device)) {
+                return TeacherStore.write(tm, data, windows, cfg.topK(), cfg.temperature(), tc.batchSize(), dir, td,
+                        tok.digest(), progress);
+            }
         }
     }
 
