@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 /**
  * 10,000 forward passes (cached decode steps and uncached calls) release the ONNX Runtime results they hold: the
  * process's memory outside the Java heap does not grow with them. With {@code KvCache} keeping each step's
- * previous result open (broken on purpose once), it grew by 185 MB here; after the warm-up, correct code stays
- * flat within about 0.1 MB.
+ * previous result open (broken on purpose once), it grew by 185 MB here; after the warm-up, correct code stayed
+ * flat within 0.1 MB when run alone and grew by up to 5 MB in the same JVM as the other suites (allocator noise),
+ * hence the 32 MB bound.
  */
 class OrtLeakTest {
     /** Resident memory minus what the JVM has committed for its heap and non-heap pools, in bytes. */
@@ -45,7 +46,7 @@ class OrtLeakTest {
             try (OrtCausalLm lm = OrtCausalLm.open(dir)) {
                 int[] prompt = {1, 5, 9, 13};
                 // warm-up: the heap and ONNX Runtime's arena settle within the first few thousand calls
-                for (int i = 0; i < 80; i++) {
+                for (int i = 0; i < 100; i++) {
                     lm.generate(prompt, 49, List.of(), t -> { });
                     lm.forward(prompt);
                 }
@@ -58,7 +59,7 @@ class OrtLeakTest {
                 }
                 long grown = nativeBytes() - before;
                 assertThat(grown).as("native memory grew by %d bytes over %d calls", grown, calls)
-                        .isLessThan(4L << 20);
+                        .isLessThan(32L << 20);
             }
         }
     }
