@@ -33,6 +33,14 @@ if [ "${CI:-}" = "true" ] || [ "${AGENTOS_TORCH_TESTS:-}" = "1" ]; then
     bash scripts/parity/setup_optimum_venv.sh
     echo "$want_opt" > "$OPT_STAMP"
   fi
+  # transformers.js (Node) for the same round trip in JavaScript
+  JS_STAMP=".venv-js/.setup.sha256"
+  want_js="$(cat scripts/parity/setup_transformersjs.sh scripts/parity/js/package.json | sha256sum | cut -d' ' -f1)"
+  if [ ! -d .venv-js/node_modules/@huggingface/transformers ] || [ "$(cat "$JS_STAMP" 2>/dev/null)" != "$want_js" ]; then
+    echo "== setting up transformers.js in .venv-js (scripts/parity/setup_transformersjs.sh)"
+    bash scripts/parity/setup_transformersjs.sh
+    echo "$want_js" > "$JS_STAMP"
+  fi
 fi
 echo "== mvn verify (unit, integration and parity tests)"
 exec mvn -B verify "$@"

@@ -48,7 +48,8 @@ import java.util.stream.Stream;
  */
 public final class OnnxBench {
     private static final String USAGE = "options: --models demo-teacher,100m (both), --prompt N (128), --decode N (64),"
-            + " --runs N (3), --warmup N (1), --threads N (2), --dir DIR (scratch, deleted unless --keep), --keep";
+            + " --runs N (3), --warmup N (1), --threads N (2), --spinning (let idle ORT threads spin; off by default),"
+            + " --dir DIR (scratch, deleted unless --keep), --keep";
 
     /** A model file to measure, made from the FP32 export. */
     public interface Variant {
@@ -146,6 +147,7 @@ public final class OnnxBench {
         int threads = 2;
         Path dir = null;
         boolean keep = false;
+        boolean spinning = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--models" -> models = List.of(args[++i].split(","));
@@ -156,6 +158,7 @@ public final class OnnxBench {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--keep" -> keep = true;
+                case "--spinning" -> spinning = true;
                 default -> {
                     System.err.println("unknown option " + args[i] + "\n" + USAGE);
                     System.exit(2);
@@ -169,6 +172,7 @@ public final class OnnxBench {
                 + " memory-bandwidth bound");
         report.param("cpu_simd", simd);
         report.param("threads", threads);
+        report.param("spinning", spinning);
         report.param("prompt_tokens", prompt);
         report.param("decode_tokens", decode);
         report.param("runs", runs);
@@ -179,7 +183,7 @@ public final class OnnxBench {
         report.row("memory read bandwidth (" + threads + " threads, 1 GiB long[] sum)").put("gb_per_s", bandwidth);
         try {
             for (String name : models) {
-                measureModel(report, name, scratch, prompt, decode, runs, warmup, threads, bandwidth);
+                measureModel(report, name, scratch, prompt, decode, runs, warmup, threads, spinning, bandwidth);
             }
         } finally {
             if (!keep) {
@@ -193,7 +197,7 @@ public final class OnnxBench {
     }
 
     private static void measureModel(BenchReport report, String name, Path scratch, int prompt, int decode, int runs,
-                                     int warmup, int threads, double bandwidth) throws Exception {
+                                     int warmup, int threads, boolean spinning, double bandwidth) throws Exception {
         LlamaConfig c = config(name);
         System.out.printf(Locale.ROOT, "%n== %s: %,d parameters (hidden %d, %d layers, %d heads / %d kv, vocab %,d)%n",
                 name, c.parameterCount(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(),
@@ -223,7 +227,7 @@ public final class OnnxBench {
             double prepSeconds = (System.nanoTime() - t0) / 1e9;
             long bytes = modelBytes(onnx, file);
             try (OrtCausalLm lm = OrtCausalLm.open(onnx, OrtCausalLm.Options.defaults().withModelFile(file)
-                    .withThreads(threads))) {
+                    .withThreads(threads).withSpinning(spinning))) {
                 double prefill = Stopwatch.medianSeconds(warmup, runs, () -> {
                     try (OrtCausalLm.KvCache cache = lm.newCache(1)) {
                         prefill(lm, promptIds, cache);

@@ -3,23 +3,13 @@ package io.llmagentos.quantization.export;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.llmagentos.core.checkpoint.CheckpointWriter;
-import io.llmagentos.core.checkpoint.Lineage;
-import io.llmagentos.core.config.GenerationConfig;
-import io.llmagentos.core.config.LlamaConfig;
 import io.llmagentos.core.json.JsonFields;
 import io.llmagentos.core.progress.ProgressListener;
-import io.llmagentos.core.safetensors.DType;
-import io.llmagentos.core.tokenizer.BpeTrainer;
-import io.llmagentos.core.tokenizer.BpeTrainerConfig;
-import io.llmagentos.core.tokenizer.PreTokenizerStyle;
 import io.llmagentos.core.tokenizer.Tokenizer;
 import io.llmagentos.quantization.runtime.OrtCausalLm;
-import io.llmagentos.testsupport.MixedText;
 import io.llmagentos.testsupport.Python;
 import io.llmagentos.testsupport.RepoPaths;
 import io.llmagentos.testsupport.TempDirectory;
-import io.llmagentos.training.LlamaModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,19 +41,10 @@ class OptimumParityTest {
                 + " CI and AGENTOS_TORCH_TESTS=1 scripts/test.sh do) or pass -Dagentos.python.optimum=PYTHON",
                 "optimum.onnxruntime", "torch", "transformers");
         try (TempDirectory tmp = new TempDirectory("onnx-optimum")) {
-            Tokenizer tok = new BpeTrainer(new BpeTrainerConfig(320, 2, List.of("<|endoftext|>", "<|im_start|>",
-                    "<|im_end|>"), PreTokenizerStyle.LLAMA3)).train(MixedText.lines(3, 40_000), ProgressListener.NONE);
-            assertThat(tok.vocabSize()).isEqualTo(320);
-            int eos = tok.tokenId("<|endoftext|>").orElseThrow();
-            LlamaConfig c = LlamaConfig.of(320, 64, 112, 2, 4, 2, 128).withTokenIds(null, List.of(eos), eos);
-            Path ck = tmp.resolve("ckpt");
-            try (LlamaModel m = TinyModels.model(c, 17);
-                 CheckpointWriter w = CheckpointWriter.create(ck, c, m.tensorSpecs(DType.F32), Map.of("format", "pt"))) {
-                m.writeWeights(w.weights());
-                w.tokenizer(tok).generationConfig(GenerationConfig.greedy(null, List.of(eos), eos, 16))
-                        .lineage(Lineage.of("test", null, null, Map.of(), Map.of(), 1L));
-                w.commit();
-            }
+            TinyModels.WithTokenizer src = TinyModels.checkpointWithTokenizer(tmp.resolve("ckpt"), 17);
+            Tokenizer tok = src.tokenizer();
+            int eos = src.eos();
+            Path ck = src.checkpoint();
             OnnxExportResult r = new OnnxExporter(OnnxExportConfig.defaults()).export(ck, tmp.resolve("onnx"),
                     ProgressListener.NONE);
             assertThat(r.copiedFiles()).contains("tokenizer.json", "tokenizer_config.json");

@@ -8,7 +8,13 @@ import io.llmagentos.core.checkpoint.Lineage;
 import io.llmagentos.core.config.GenerationConfig;
 import io.llmagentos.core.config.LlamaConfig;
 import io.llmagentos.core.config.RopeScaling;
+import io.llmagentos.core.progress.ProgressListener;
 import io.llmagentos.core.safetensors.DType;
+import io.llmagentos.core.tokenizer.BpeTrainer;
+import io.llmagentos.core.tokenizer.BpeTrainerConfig;
+import io.llmagentos.core.tokenizer.PreTokenizerStyle;
+import io.llmagentos.core.tokenizer.Tokenizer;
+import io.llmagentos.testsupport.MixedText;
 import io.llmagentos.training.KvCache;
 import io.llmagentos.training.LlamaModel;
 import java.nio.file.Path;
@@ -69,6 +75,32 @@ public final class TinyModels {
                     .lineage(Lineage.of("test", null, "sha256:test-data", Map.of(), Map.of(), 7L));
             return w.commit();
         }
+    }
+
+    /** A checkpoint with a tokenizer beside it, as training writes one. */
+    public record WithTokenizer(Path checkpoint, Tokenizer tokenizer, int eos) {
+    }
+
+    /**
+     * A GQA model whose vocabulary is a 320-token byte-level BPE tokenizer trained on mixed text (EOS and PAD =
+     * {@code <|endoftext|>}), saved with tokenizer, generation config and lineage.
+     */
+    public static WithTokenizer checkpointWithTokenizer(Path dir, long seed) throws Exception {
+        Tokenizer tok = new BpeTrainer(new BpeTrainerConfig(320, 2, List.of("<|endoftext|>", "<|im_start|>",
+                "<|im_end|>"), PreTokenizerStyle.LLAMA3)).train(MixedText.lines(3, 40_000), ProgressListener.NONE);
+        if (tok.vocabSize() != 320) {
+            throw new IllegalStateException("tokenizer has " + tok.vocabSize() + " tokens, expected 320");
+        }
+        int eos = tok.tokenId("<|endoftext|>").orElseThrow();
+        LlamaConfig c = LlamaConfig.of(320, 64, 112, 2, 4, 2, 128).withTokenIds(null, List.of(eos), eos);
+        try (LlamaModel m = model(c, seed);
+             CheckpointWriter w = CheckpointWriter.create(dir, c, m.tensorSpecs(DType.F32), Map.of("format", "pt"))) {
+            m.writeWeights(w.weights());
+            w.tokenizer(tok).generationConfig(GenerationConfig.greedy(null, List.of(eos), eos, 16))
+                    .lineage(Lineage.of("test", null, null, Map.of(), Map.of(), seed));
+            w.commit();
+        }
+        return new WithTokenizer(dir, tok, eos);
     }
 
     /** DJL logits {@code [batch, seq, vocab]} flattened, no cache. */
