@@ -7,7 +7,7 @@
 # (AVX2, AVX-512, VNNI) are printed with the numbers. Prints a table and writes benchmarks/results/quantize.json.
 # Needs a trained export: run ./agentos demo first (it writes runs/demo-*/teacher-onnx), or pass --model DIR.
 # Options: --model DIR --calibration FILE --eval FILE --eval-samples N (200) --calib-samples N (0 = all)
-#          --large (also the ~100M random config) --no-trained --prompt N (128) --decode N (64) --runs N (3)
+#          --large (also the ~100M random config) --no-trained --prompt N (128) --decode N (64) --runs N (5)
 #          --warmup N (1) --threads N (2) --dir DIR --keep
 # The measurement waits for /tmp/agentos-bench.lock, so it never overlaps another benchmark on this machine.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"

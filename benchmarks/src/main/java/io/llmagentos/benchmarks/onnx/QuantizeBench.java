@@ -2,7 +2,6 @@ package io.llmagentos.benchmarks.onnx;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import io.llmagentos.benchmarks.BenchReport;
-import io.llmagentos.benchmarks.Stopwatch;
 import io.llmagentos.core.config.LlamaConfig;
 import io.llmagentos.core.json.JsonFields;
 import io.llmagentos.core.progress.ProgressListener;
@@ -52,7 +51,7 @@ import java.util.stream.Stream;
  */
 public final class QuantizeBench {
     private static final String USAGE = "options: --model DIR, --calibration FILE, --eval FILE, --eval-samples N (200),"
-            + " --calib-samples N (0 = all), --large, --no-trained, --prompt N (128), --decode N (64), --runs N (3),"
+            + " --calib-samples N (0 = all), --large, --no-trained, --prompt N (128), --decode N (64), --runs N (5),"
             + " --warmup N (1), --threads N (2), --dir DIR (scratch), --keep";
 
     private QuantizeBench() {
@@ -73,7 +72,7 @@ public final class QuantizeBench {
         boolean trained = true;
         int prompt = 128;
         int decode = 64;
-        int runs = 3;
+        int runs = 5;
         int warmup = 1;
         int threads = 2;
         Path dir = null;
@@ -167,9 +166,7 @@ public final class QuantizeBench {
         variants.add(new Variant("fp32", fp32Dir, OrtCausalLm.MODEL_FILE, Double.NaN));
         variants.addAll(ours(fp32, fp32Dir, work, cal, true));
         variants.addAll(ort(fp32Dir, work, cal, s, true));
-        for (Variant v : variants) {
-            measure(report, s, "trained " + v.name(), v, c, evalSeqs);
-        }
+        measureAll(report, s, "trained", variants, c, evalSeqs);
     }
 
     /**
@@ -219,9 +216,7 @@ public final class QuantizeBench {
         variants.add(new Variant("fp32", fp32Dir, OrtCausalLm.MODEL_FILE, Double.NaN));
         variants.addAll(ours(fp32, fp32Dir, work, cal, false));
         variants.addAll(ort(fp32Dir, work, cal, s, false));
-        for (Variant v : variants) {
-            measure(report, s, "100m " + v.name(), v, c, null);
-        }
+        measureAll(report, s, "100m", variants, c, null);
     }
 
     /** Our variants, each timed from the FP32 model in memory to the INT8 model in memory (calibration included). */
@@ -312,40 +307,70 @@ public final class QuantizeBench {
         return lines[lines.length - 1];
     }
 
-    private static void measure(BenchReport report, Settings s, String label, Variant v, LlamaConfig c,
-                                List<int[]> evalSeqs) throws Exception {
-        long bytes = OnnxBench.modelBytes(v.dir(), v.file());
+    /**
+     * Measures every variant with all sessions open, in rounds: each round times one prefill and one decode of
+     * every variant in turn, so a change in machine load between rows hits all rows alike; the median of the
+     * rounds is reported.
+     */
+    private static void measureAll(BenchReport report, Settings s, String prefix, List<Variant> variants, LlamaConfig c,
+                                   List<int[]> evalSeqs) throws Exception {
         int[] promptIds = new SplittableRandom(7).ints(s.prompt(), 0, c.vocabSize()).toArray();
-        try (OrtCausalLm lm = OrtCausalLm.open(v.dir(), OrtCausalLm.Options.defaults().withModelFile(v.file())
-                .withThreads(s.threads()))) {
-            double ppl = evalSeqs == null ? Double.NaN : lm.perplexity(evalSeqs).value();
-            double prefill = Stopwatch.medianSeconds(s.warmup(), s.runs(), () -> {
-                try (OrtCausalLm.KvCache cache = lm.newCache(1)) {
-                    OnnxBench.prefill(lm, promptIds, cache);
+        List<OrtCausalLm> lms = new ArrayList<>();
+        try {
+            for (Variant v : variants) {
+                lms.add(OrtCausalLm.open(v.dir(), OrtCausalLm.Options.defaults().withModelFile(v.file())
+                        .withThreads(s.threads())));
+            }
+            double[] ppl = new double[variants.size()];
+            for (int k = 0; k < variants.size(); k++) {
+                ppl[k] = evalSeqs == null ? Double.NaN : lms.get(k).perplexity(evalSeqs).value();
+            }
+            double[][] prefill = new double[variants.size()][s.runs()];
+            double[][] decode = new double[variants.size()][s.runs()];
+            for (int round = -s.warmup(); round < s.runs(); round++) {
+                for (int k = 0; k < variants.size(); k++) {
+                    OrtCausalLm lm = lms.get(k);
+                    long t0 = System.nanoTime();
+                    try (OrtCausalLm.KvCache cache = lm.newCache(1)) {
+                        OnnxBench.prefill(lm, promptIds, cache);
+                    }
+                    double pre = (System.nanoTime() - t0) / 1e9;
+                    double dec = OnnxBench.decodeSeconds(lm, promptIds, s.decode());
+                    if (round >= 0) {
+                        prefill[k][round] = pre;
+                        decode[k][round] = dec;
+                    }
                 }
-            });
-            double[] dec = new double[s.runs()];
-            for (int i = 0; i < s.warmup() + s.runs(); i++) {
-                double sec = OnnxBench.decodeSeconds(lm, promptIds, s.decode());
-                if (i >= s.warmup()) {
-                    dec[i - s.warmup()] = sec;
+            }
+            for (int k = 0; k < variants.size(); k++) {
+                Variant v = variants.get(k);
+                long bytes = OnnxBench.modelBytes(v.dir(), v.file());
+                double prefillTps = s.prompt() / median(prefill[k]);
+                double decodeTps = s.decode() / median(decode[k]);
+                double bound = s.bandwidth() * 1e9 / bytes;
+                BenchReport.Row row = report.row(prefix + " " + v.name()).put("model_mb", bytes / 1e6);
+                if (!Double.isNaN(ppl[k])) {
+                    row.put("ppl", ppl[k]);
                 }
+                row.put("prefill_tok_s", prefillTps).put("decode_tok_s", decodeTps).put("bound_tok_s", bound)
+                        .put("pct_of_bound", 100 * decodeTps / bound);
+                if (!Double.isNaN(v.quantizeSeconds())) {
+                    row.put("quantize_s", v.quantizeSeconds());
+                }
+                System.out.printf(Locale.ROOT, "  %-52s %8.2f MB  ppl %9.4f  prefill %8.1f tok/s  decode %7.1f tok/s"
+                        + " (bound %.1f)%n", prefix + " " + v.name(), bytes / 1e6, ppl[k], prefillTps, decodeTps, bound);
             }
-            java.util.Arrays.sort(dec);
-            double decodeTps = s.decode() / dec[dec.length / 2];
-            double bound = s.bandwidth() * 1e9 / bytes;
-            BenchReport.Row row = report.row(label).put("model_mb", bytes / 1e6);
-            if (!Double.isNaN(ppl)) {
-                row.put("ppl", ppl);
+        } finally {
+            for (OrtCausalLm lm : lms) {
+                lm.close();
             }
-            row.put("prefill_tok_s", s.prompt() / prefill).put("decode_tok_s", decodeTps).put("bound_tok_s", bound)
-                    .put("pct_of_bound", 100 * decodeTps / bound);
-            if (!Double.isNaN(v.quantizeSeconds())) {
-                row.put("quantize_s", v.quantizeSeconds());
-            }
-            System.out.printf(Locale.ROOT, "  %-52s %8.2f MB  ppl %9.4f  prefill %8.1f tok/s  decode %7.1f tok/s"
-                    + " (bound %.1f)%n", label, bytes / 1e6, ppl, s.prompt() / prefill, decodeTps, bound);
         }
+    }
+
+    private static double median(double[] v) {
+        double[] c = v.clone();
+        java.util.Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 
     /** The newest {@code runs/demo-*}/teacher-onnx under the repository. */

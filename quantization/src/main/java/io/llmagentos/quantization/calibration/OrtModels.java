@@ -19,10 +19,14 @@ public final class OrtModels {
     private OrtModels() {
     }
 
-    /** Session options: {@code threads} intra-op threads, one inter-op thread, ALL_OPT, warnings and worse logged. */
+    /**
+     * Session options: {@code threads} intra-op threads that do not spin when idle (on 2 shared cores spinning
+     * made ORT 2-4x slower, see {@code OrtCausalLm.Options}), one inter-op thread, ALL_OPT, errors logged.
+     */
     public static OrtSession.SessionOptions options(int threads) throws OrtException {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         so.setIntraOpNumThreads(threads);
+        so.addConfigEntry("session.intra_op.allow_spinning", "0");
         so.setInterOpNumThreads(1);
         so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
