@@ -15,21 +15,34 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Task accuracy on the eval set's multiple-choice questions, by likelihood as lm-evaluation-harness scores
- * them: each choice is the continuation {@code " " + choice} of the prompt {@code "Question: …\nAnswer:"}
- * (after an end-of-text token, where documents start in the pretraining stream); the model's answer is the
- * choice with the highest log-likelihood per character of the choice ({@code acc_norm}; the plain sum,
- * {@code acc}, is reported too). Prompt and continuation are tokenized separately and concatenated, so every
- * choice is scored on the same prompt tokens. Chance is 1 / choices (25 % for the sample eval set).
+ * Task accuracy on the eval set's multiple-choice questions, by likelihood: each choice is the continuation
+ * {@code " " + choice} of the prompt {@code "Question: …\nAnswer:"} (after an end-of-text token, where documents
+ * start in the pretraining stream), and the model's answer is the choice it scores highest. Three scorings are
+ * reported:
+ * <ul>
+ *   <li>{@code accuracy} (the primary one): pointwise mutual information, {@code log p(choice | question) −
+ *       log p(choice | null question)} with the null prompt {@code "Question: ?\nAnswer:"} — the domain-conditional
+ *       PMI of Holtzman et al. (2021), which removes how likely a choice is whatever the question (small models
+ *       otherwise pick the most frequent fault meaning or part number);</li>
+ *   <li>{@code accuracyPerCharacter}: log-likelihood per character of the choice (lm-evaluation-harness's
+ *       {@code acc_norm});</li>
+ *   <li>{@code accuracyUnnormalized}: the summed log-likelihood ({@code acc}).</li>
+ * </ul>
+ * Prompt and continuation are tokenized separately and concatenated, so every choice is scored on the same
+ * prompt tokens. Chance is 1 / choices (25 % for the sample eval set).
  */
 public final class MultipleChoice {
     /** One question: prompt, choices and the index of the right one. */
     public record Question(String id, String question, List<String> choices, int answer) {
     }
 
-    /** Accuracy by per-character log-likelihood (primary) and by summed log-likelihood, over {@code questions}. */
-    public record Score(double accuracy, double accuracyUnnormalized, int questions, double chance) {
+    /** Accuracy by PMI (primary), by per-character and by summed log-likelihood, over {@code questions}. */
+    public record Score(double accuracy, double accuracyPerCharacter, double accuracyUnnormalized, int questions,
+                        double chance) {
     }
+
+    /** The prompt of the null question PMI subtracts. */
+    static final String NULL_QUESTION = "?";
 
     private MultipleChoice() {
     }
@@ -158,33 +171,47 @@ public final class MultipleChoice {
     /** Scores every question with {@code model}, {@code batch} (prompt, choice) rows per forward pass. */
     public static Score score(LlamaModel model, Tokenizer tok, List<Question> questions, int batch) {
         double[] ll = logLikelihoods(model, tok, questions, batch);
+        List<Question> nulls = new ArrayList<>();
+        for (Question q : questions) {
+            nulls.add(new Question(q.id(), NULL_QUESTION, q.choices(), q.answer()));
+        }
+        double[] prior = logLikelihoods(model, tok, nulls, batch);
         int right = 0;
+        int rightChar = 0;
         int rightRaw = 0;
         int k = 0;
         double chance = 0;
         for (Question q : questions) {
-            int best = -1;
-            int bestRaw = -1;
-            double bestScore = Double.NEGATIVE_INFINITY;
-            double bestRawScore = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < q.choices().size(); c++) {
-                double raw = ll[k + c];
-                double norm = raw / Math.max(1, q.choices().get(c).length());
-                if (norm > bestScore) {
-                    bestScore = norm;
-                    best = c;
-                }
-                if (raw > bestRawScore) {
-                    bestRawScore = raw;
-                    bestRaw = c;
-                }
+            int n = q.choices().size();
+            double[] pmi = new double[n];
+            double[] perChar = new double[n];
+            double[] sum = new double[n];
+            for (int c = 0; c < n; c++) {
+                pmi[c] = ll[k + c] - prior[k + c];
+                perChar[c] = ll[k + c] / Math.max(1, q.choices().get(c).length());
+                sum[c] = ll[k + c];
             }
+            int best = argMax(pmi);
+            int bestChar = argMax(perChar);
+            int bestRaw = argMax(sum);
             right += best == q.answer() ? 1 : 0;
+            rightChar += bestChar == q.answer() ? 1 : 0;
             rightRaw += bestRaw == q.answer() ? 1 : 0;
             chance += 1.0 / q.choices().size();
             k += q.choices().size();
         }
         int nq = questions.size();
-        return new Score((double) right / nq, (double) rightRaw / nq, nq, chance / nq);
+        return new Score((double) right / nq, (double) rightChar / nq, (double) rightRaw / nq, nq, chance / nq);
+    }
+
+    /** The index of the highest score (the first on ties). */
+    private static int argMax(double[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 }

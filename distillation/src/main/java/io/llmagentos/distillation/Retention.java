@@ -71,8 +71,9 @@ public final class Retention {
             ObjectNode h = o.putObject("how");
             h.put("val_windows", valWindows);
             h.put("forward_batch", batch + " x " + seqLen + " tokens");
-            h.put("task", "multiple-choice accuracy by log-likelihood per character of the choice (acc_norm); "
-                    + "accuracy_unnormalized sums the log-likelihood");
+            h.put("task", "multiple-choice accuracy: task_accuracy by PMI (log p(choice | question) - log p(choice | "
+                    + "null question)), task_accuracy_per_character by log-likelihood per character of the choice, "
+                    + "task_accuracy_unnormalized by summed log-likelihood");
             return o;
         }
 
@@ -83,6 +84,7 @@ public final class Retention {
             o.put("val_ppl", s.valPerplexity());
             if (s.task() != null) {
                 o.put("task_accuracy", s.task().accuracy());
+                o.put("task_accuracy_per_character", s.task().accuracyPerCharacter());
                 o.put("task_accuracy_unnormalized", s.task().accuracyUnnormalized());
                 o.put("task_questions", s.task().questions());
                 o.put("task_chance", s.task().chance());

@@ -29,6 +29,7 @@ class MultipleChoiceTest {
             MultipleChoice.Score batched = MultipleChoice.score(m, f.tok, qs, 7); // padded, rows of several questions
             assertThat(batched.accuracy()).isEqualTo(one.accuracy());
             assertThat(batched.accuracyUnnormalized()).isEqualTo(one.accuracyUnnormalized());
+            assertThat(batched.accuracyPerCharacter()).isEqualTo(one.accuracyPerCharacter());
             assertThat(one.questions()).isEqualTo(12);
             assertThat(one.chance()).isCloseTo(0.25, within(1e-12));
             double[] a = MultipleChoice.logLikelihoods(m, f.tok, qs, 1);

@@ -214,27 +214,31 @@ public final class DistillBench {
                         seed, true), new LineProgress(), MetricsListener.NONE).run(false);
                 Retention.Report rep = res.retention();
                 reports.computeIfAbsent(v, x -> new ArrayList<>()).add(rep);
-                System.out.printf(Locale.ROOT, "ablation %-13s seed %d: val_ppl %.3f, task acc %.1f%% (acc %.1f%%), "
-                                + "retention %.1f%% accuracy / %.1f%% perplexity, %.0f s%n", v, seed,
+                System.out.printf(Locale.ROOT, "ablation %-13s seed %d: val_ppl %.3f, task acc %.1f%% (per char %.1f%%, "
+                                + "sum %.1f%%), retention %.1f%% accuracy / %.1f%% perplexity, %.0f s%n", v, seed,
                         rep.student().valPerplexity(), 100 * rep.student().task().accuracy(),
+                        100 * rep.student().task().accuracyPerCharacter(),
                         100 * rep.student().task().accuracyUnnormalized(), 100 * rep.accuracyRetention(),
                         100 * rep.perplexityRetention(), (System.nanoTime() - ts) / 1e9);
-                r.note(String.format(Locale.ROOT, "%s seed %d: val_ppl %.3f, task accuracy %.4f (unnormalized %.4f), "
-                                + "train loss %.4f", v, seed, rep.student().valPerplexity(), rep.student().task().accuracy(),
+                r.note(String.format(Locale.ROOT, "%s seed %d: val_ppl %.3f, task accuracy %.4f (per character %.4f, "
+                                + "sum %.4f), train loss %.4f", v, seed, rep.student().valPerplexity(),
+                        rep.student().task().accuracy(), rep.student().task().accuracyPerCharacter(),
                         rep.student().task().accuracyUnnormalized(), res.training().trainLoss()));
             }
         }
         Retention.Report any = reports.values().iterator().next().get(0);
         r.row("teacher").put("parameters", any.teacher().parameters()).put("val_ppl", any.teacher().valPerplexity())
-                .put("task_acc", any.teacher().task().accuracy()).put("task_acc_unnorm",
-                        any.teacher().task().accuracyUnnormalized()).put("fwd_tokens_per_s", any.teacher().tokensPerSecond());
+                .put("task_acc", any.teacher().task().accuracy())
+                .put("task_acc_char", any.teacher().task().accuracyPerCharacter())
+                .put("task_acc_sum", any.teacher().task().accuracyUnnormalized()).put("fwd_tokens_per_s", any.teacher().tokensPerSecond());
         for (var e : reports.entrySet()) {
             List<Retention.Report> l = e.getValue();
             BenchReport.Row row = r.row("student: " + label(e.getKey()) + " (mean of " + l.size() + " seeds)");
             row.put("parameters", l.get(0).student().parameters());
             row.put("val_ppl", mean(l, x -> x.student().valPerplexity()));
             row.put("task_acc", mean(l, x -> x.student().task().accuracy()));
-            row.put("task_acc_unnorm", mean(l, x -> x.student().task().accuracyUnnormalized()));
+            row.put("task_acc_char", mean(l, x -> x.student().task().accuracyPerCharacter()));
+            row.put("task_acc_sum", mean(l, x -> x.student().task().accuracyUnnormalized()));
             row.put("acc_retention", mean(l, Retention.Report::accuracyRetention));
             row.put("ppl_retention", mean(l, Retention.Report::perplexityRetention));
             row.put("param_ratio", l.get(0).parameterRatio());
@@ -245,8 +249,9 @@ public final class DistillBench {
                 + " training windows (all variants), lr 3e-3 cosine to 3e-4, warm-up " + Math.max(1, studentSteps / 10)
                 + ", seeds " + seeds);
         r.param("task", "multiple-choice accuracy on " + questions.size() + " questions (chance "
-                + String.format(Locale.ROOT, "%.3f", any.teacher().task().chance()) + "): log-likelihood per character "
-                + "of each choice after 'Question: ...\\nAnswer:' (task_acc), and summed (task_acc_unnorm)");
+                + String.format(Locale.ROOT, "%.3f", any.teacher().task().chance()) + ") of the choices as continuations "
+                + "of 'Question: ...\\nAnswer:', scored by PMI against the null question '?' (task_acc), per character "
+                + "(task_acc_char) and summed (task_acc_sum)");
         r.param("load_average", "at start " + loadAtStart + ", at end " + loadAverage() + " (1/5/15 min, "
                 + Runtime.getRuntime().availableProcessors() + " cores)");
         r.note("retention = student / teacher on the same inputs: acc_retention = task accuracy ratio; ppl_retention = "

@@ -77,10 +77,14 @@ final class DistillCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %-31s %14.2f %14.2f %8.1f%%%n", "validation perplexity (" + rep.valWindows() + " w)",
                 rep.teacher().valPerplexity(), rep.student().valPerplexity(), 100 * rep.perplexityRetention());
         if (rep.accuracyRetention() != null) {
-            out.printf(Locale.ROOT, "  %-31s %13.1f%% %13.1f%% %8.1f%%   (%d questions, chance %.0f%%)%n",
+            out.printf(Locale.ROOT, "  %-31s %13.1f%% %13.1f%% %8.1f%%   (%d questions, chance %.0f%%; PMI scoring)%n",
                     "task accuracy (multiple choice)", 100 * rep.teacher().task().accuracy(),
                     100 * rep.student().task().accuracy(), 100 * rep.accuracyRetention(), rep.teacher().task().questions(),
                     100 * rep.teacher().task().chance());
+            out.printf(Locale.ROOT, "  %-31s %13.1f%% %13.1f%%%n", "  scored per character",
+                    100 * rep.teacher().task().accuracyPerCharacter(), 100 * rep.student().task().accuracyPerCharacter());
+            out.printf(Locale.ROOT, "  %-31s %13.1f%% %13.1f%%%n", "  scored by summed log-likelihood",
+                    100 * rep.teacher().task().accuracyUnnormalized(), 100 * rep.student().task().accuracyUnnormalized());
         }
         out.printf(Locale.ROOT, "  %-31s %,14.0f %,14.0f %8.2fx%n", "forward tokens/s", rep.teacher().tokensPerSecond(),
                 rep.student().tokensPerSecond(), rep.speedRatio());
