@@ -66,6 +66,10 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--no-embedding", negatable = false, description = "Keep the embedding table in FP32.")
     boolean noEmbedding;
 
+    @Option(names = "--asymmetric-activations", negatable = false, description = "Static: uint8 activations over "
+            + "[min(0, lo), max(0, hi)] with a computed zero point (the default is symmetric around zero point 128).")
+    boolean asymmetric;
+
     @Option(names = "--exclude", arity = "1..*", paramLabel = "PATTERN", description = QuantizeConfig.EXCLUDE_DOC)
     List<String> exclude = new ArrayList<>();
 
@@ -137,6 +141,7 @@ final class QuantizeCommand implements Callable<Integer> {
         CalibrationConfig cc = CalibrationConfig.defaults(CalibrationMethod.parse(calibMethod)).withPercentile(percentile)
                 .withMaxSamples(calibSamples).withThreads(threads);
         QuantizeConfig qc = QuantizeConfig.defaults().withPerChannel(!perTensor).withEmbedding(!noEmbedding)
+                .withSymmetricActivations(!asymmetric)
                 .withExclusions(new Exclusions(exclude));
         return QuantizeOptions.dynamic().withQuant(qc).withCalibration(calibration, cc).withMethod(m)
                 .withSmoothQuant(smoothQuant).withEval(noEval ? null : evalFile, evalSamples)

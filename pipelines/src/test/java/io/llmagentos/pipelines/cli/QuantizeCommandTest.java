@@ -124,7 +124,7 @@ class QuantizeCommandTest {
     void helpShowsEveryOptionWithItsDefault() {
         String help = AgentosCliTest.run("quantize", "--help").out();
         assertThat(help).contains("--calib-method").contains("Default: entropy").contains("--smoothquant")
-                .contains("--per-tensor").contains("--exclude").contains("--sensitivity").contains("--budget")
+                .contains("--per-tensor").contains("--asymmetric-activations").contains("--exclude").contains("--sensitivity").contains("--budget")
                 .contains("Default: 1.02").contains("--granularity");
     }
 }
