@@ -66,7 +66,7 @@ class ResumeAndDevicesTest {
         TreeMap<Integer, Double> lb = losses(b);
         assertThat(lb.keySet()).containsExactlyElementsOf(la.keySet());
         for (int step = 1; step <= 8; step++) {
-            assertThat(lb.get(step)).as("loss at step %d", step).isCloseTo(la.get(step),
+            assertThat(lb.get(step)).as("loss at step %d (uninterrupted %s, resumed %s)", step, la, lb).isCloseTo(la.get(step),
                     org.assertj.core.data.Offset.offset(1e-5));
         }
         assertThat(la.get(1)).isNotEqualTo(la.get(8));
