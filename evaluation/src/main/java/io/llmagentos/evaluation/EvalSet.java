@@ -77,6 +77,15 @@ public record EvalSet(String source, List<MultipleChoiceItem> multipleChoice, Li
         }
     }
 
+    /** The first {@code n} records of each list ({@code n <= 0}: all). */
+    public EvalSet withLimit(int n) {
+        if (n <= 0) {
+            return this;
+        }
+        return new EvalSet(source, multipleChoice.subList(0, Math.min(n, multipleChoice.size())),
+                shortAnswer.subList(0, Math.min(n, shortAnswer.size())), texts.subList(0, Math.min(n, texts.size())));
+    }
+
     /** Every record of {@code file}. */
     public static EvalSet load(Path file) throws IOException {
         return load(file, 0);

@@ -293,8 +293,12 @@ public record QualityGates(String source, List<Gate> gates) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"status", "gate", "left", "op", "right", "check"});
         for (Outcome o : outcomes) {
+            String check = o.gate().name().equals(o.gate().check()) ? "" : o.gate().check();
+            if (!o.note().isEmpty()) {
+                check = (check + " (" + o.note() + ")").strip();
+            }
             rows.add(new String[] {o.passed() ? "PASS" : "FAIL", o.gate().name(), fmt(o.left()), o.gate().op(),
-                fmt(o.right()), o.gate().check() + (o.note().isEmpty() ? "" : " (" + o.note() + ")")});
+                fmt(o.right()), check});
         }
         int[] w = new int[6];
         for (String[] r : rows) {
@@ -305,7 +309,7 @@ public record QualityGates(String source, List<Gate> gates) {
         StringBuilder sb = new StringBuilder();
         for (String[] r : rows) {
             sb.append(String.format(Locale.ROOT, "%-" + w[0] + "s  %-" + w[1] + "s  %" + w[2] + "s %-" + w[3] + "s %"
-                    + w[4] + "s  %s%n", r[0], r[1], r[2], r[3], r[4], r[5]));
+                    + w[4] + "s  %s", r[0], r[1], r[2], r[3], r[4], r[5]).stripTrailing()).append('\n');
         }
         return sb.toString();
     }
@@ -317,7 +321,7 @@ public record QualityGates(String source, List<Gate> gates) {
         if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             return String.format(Locale.ROOT, "%d", (long) v);
         }
-        return String.format(Locale.ROOT, "%.6g", v);
+        return new java.math.BigDecimal(String.format(Locale.ROOT, "%.6g", v)).stripTrailingZeros().toPlainString();
     }
 
     private static String scalar(Node n) {
