@@ -135,7 +135,7 @@ final class ReportHtml {
         StringBuilder sb = new StringBuilder();
         sb.append("<svg id=\"chart-").append(metric).append("\" width=\"").append(W).append("\" height=\"").append(H)
                 .append("\" viewBox=\"0 0 ").append(W).append(' ').append(H)
-                .append("\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n");
+                .append("\" role=\"img\">\n");
         sb.append(text(W / 2.0, 18, "middle", 13, title));
         sb.append(text(W / 2.0, H - 8, "middle", 12, "size on disk (MiB)"));
         sb.append("<text x=\"14\" y=\"").append(H / 2).append("\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 ")
