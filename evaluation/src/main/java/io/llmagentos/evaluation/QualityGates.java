@@ -241,20 +241,27 @@ public record QualityGates(String source, List<Gate> gates) {
         return new Gate(line, field, name, check, List.copyOf(left), op, List.copyOf(right));
     }
 
+    /** Fails, naming the gate's line, when a gate refers to an alias that is not among {@code aliases}. */
+    public void requireAliases(Set<String> aliases) throws EvalFormatException {
+        for (Gate g : gates) {
+            for (String a : g.aliases()) {
+                if (!aliases.contains(a)) {
+                    throw new EvalFormatException(source + ":" + g.line() + ": " + g.field() + ": no model '" + a
+                            + "' in this evaluation (models: " + String.join(", ", aliases) + "); name models with "
+                            + "--model " + a + "=DIR");
+                }
+            }
+        }
+    }
+
     /**
      * Checks every gate against the models by alias; a gate naming an alias that is not among {@code models} is an
      * error naming the gate's line.
      */
     public List<Outcome> check(Map<String, ModelReport> models) throws EvalFormatException {
+        requireAliases(models.keySet());
         List<Outcome> out = new ArrayList<>();
         for (Gate g : gates) {
-            for (String a : g.aliases()) {
-                if (!models.containsKey(a)) {
-                    throw new EvalFormatException(source + ":" + g.line() + ": " + g.field() + ": no model '" + a
-                            + "' in this evaluation (models: " + String.join(", ", models.keySet()) + "); name models "
-                            + "with --model " + a + "=DIR");
-                }
-            }
             Set<String> unmeasured = new java.util.TreeSet<>();
             double l = value(g.left(), models, unmeasured);
             double r = value(g.right(), models, unmeasured);
