@@ -114,6 +114,41 @@ public final class DjlEvalModel implements EvalModel {
         return out;
     }
 
+    /**
+     * The rows in one forward pass, padded at the end (a causal model never attends to later positions, so padding
+     * changes a row's logits only by float rounding between kernels of different shapes).
+     */
+    @Override
+    public java.util.List<double[]> tokenLogProbs(java.util.List<int[]> rows) {
+        int len = 0;
+        for (int[] r : rows) {
+            if (r.length < 2) {
+                throw new IllegalArgumentException("scoring needs at least 2 tokens (got " + r.length + ")");
+            }
+            len = Math.max(len, r.length);
+        }
+        int[][] in = new int[rows.size()][len];
+        for (int i = 0; i < in.length; i++) {
+            System.arraycopy(rows.get(i), 0, in[i], 0, rows.get(i).length);
+        }
+        float[] values;
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray ids = LlamaModel.ids(m, in).toDevice(model.device(), false);
+            values = model.forward(model.weights(), ids, null).toFloatArray();
+        }
+        Logits logits = new Logits(values, in.length, len, model.config().vocabSize());
+        java.util.List<double[]> out = new java.util.ArrayList<>(in.length);
+        for (int b = 0; b < in.length; b++) {
+            int[] r = rows.get(b);
+            double[] lp = new double[r.length - 1];
+            for (int i = 1; i < r.length; i++) {
+                lp[i - 1] = logits.logProb(b, i - 1, r[i]);
+            }
+            out.add(lp);
+        }
+        return out;
+    }
+
     @Override
     public int[] greedy(int[] prompt, int maxNewTokens, Set<Integer> stopIds, IntConsumer onToken) {
         int[] all = new Generator(model).generate(prompt, Sampling.greedy(maxNewTokens, new ArrayList<>(stopIds)),

@@ -38,6 +38,18 @@ public interface EvalModel extends AutoCloseable {
     double[] tokenLogProbs(int[] tokens) throws IOException;
 
     /**
+     * {@link #tokenLogProbs} of several rows (one eval item's rows, e.g. a question's choices). The default scores
+     * them one by one; a backend may batch them, as long as a row's numbers depend only on the rows given together.
+     */
+    default java.util.List<double[]> tokenLogProbs(java.util.List<int[]> rows) throws IOException {
+        java.util.List<double[]> out = new java.util.ArrayList<>(rows.size());
+        for (int[] r : rows) {
+            out.add(tokenLogProbs(r));
+        }
+        return out;
+    }
+
+    /**
      * Greedy generation with the KV cache; returns only the new tokens. Stops after {@code maxNewTokens} or at a
      * stop token (kept). {@code onToken} sees each token as it is chosen (latency is timed through it).
      */

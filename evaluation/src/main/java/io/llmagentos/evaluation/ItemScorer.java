@@ -2,8 +2,10 @@ package io.llmagentos.evaluation;
 
 import io.llmagentos.core.tokenizer.Tokenizer;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -80,25 +82,38 @@ public final class ItemScorer {
 
     ItemResult multipleChoice(int index, EvalSet.MultipleChoiceItem q) throws IOException {
         int k = q.choices().size();
-        double[] v = new double[2 * k];
-        long processed = 0;
         int[] prompt = Prompts.encode(tok, Prompts.prompt(q.question()));
         int[] nullPrompt = Prompts.encode(tok, Prompts.prompt(Prompts.NULL_QUESTION));
-        for (int c = 0; c < k; c++) {
-            int[] cont = tok.encode(Prompts.continuation(q.choices().get(c)));
-            v[c] = continuationLogLikelihood(q.id(), prompt, cont);
-            v[k + c] = continuationLogLikelihood(q.id(), nullPrompt, cont);
-            processed += Math.min(prompt.length + cont.length, model.maxPositions())
-                    + Math.min(nullPrompt.length + cont.length, model.maxPositions());
+        List<int[]> rows = new ArrayList<>(2 * k);
+        int[] starts = new int[2 * k];
+        long processed = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int c = 0; c < k; c++) {
+                int[] cont = tok.encode(Prompts.continuation(q.choices().get(c)));
+                int[] row = row(q.id(), pass == 0 ? prompt : nullPrompt, cont);
+                starts[pass * k + c] = row.length - cont.length;
+                rows.add(row);
+                processed += row.length;
+            }
+        }
+        List<double[]> lp = model.tokenLogProbs(rows);
+        double[] v = new double[2 * k];
+        for (int r = 0; r < 2 * k; r++) {
+            double s = 0;
+            for (int i = starts[r]; i < rows.get(r).length; i++) {
+                s += lp.get(r)[i - 1];
+            }
+            v[r] = s;
         }
         return new ItemResult(index, v, new int[0], processed);
     }
 
     /**
-     * {@code Σ log p(cont | prompt)}; a row longer than the model's positions keeps its last tokens (the context is
-     * cut from the left, as lm-evaluation-harness does).
+     * Prompt followed by continuation; a row longer than the model's positions keeps its last tokens (the context
+     * is cut from the left, as lm-evaluation-harness does). The continuation's log-likelihood is summed over the
+     * row's last {@code cont.length} positions.
      */
-    double continuationLogLikelihood(String id, int[] prompt, int[] cont) throws IOException {
+    int[] row(String id, int[] prompt, int[] cont) {
         int max = model.maxPositions();
         if (cont.length == 0) {
             throw new IllegalArgumentException("question " + id + ": a choice encodes to no tokens");
@@ -108,17 +123,7 @@ public final class ItemScorer {
                     + " has " + max + " positions");
         }
         int[] all = Prompts.concat(prompt, cont);
-        int promptLen = prompt.length;
-        if (all.length > max) {
-            all = Arrays.copyOfRange(all, all.length - max, all.length);
-            promptLen = max - cont.length;
-        }
-        double[] lp = model.tokenLogProbs(all);
-        double s = 0;
-        for (int i = promptLen; i < all.length; i++) {
-            s += lp[i - 1];
-        }
-        return s;
+        return all.length > max ? Arrays.copyOfRange(all, all.length - max, all.length) : all;
     }
 
     ItemResult shortAnswer(int index, EvalSet.ShortAnswerItem q) throws IOException {

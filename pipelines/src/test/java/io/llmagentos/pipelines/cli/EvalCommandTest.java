@@ -190,6 +190,48 @@ class EvalCommandTest {
     }
 
     @Test
+    void evalAndGateStepsInAPipeline(@TempDir Path tmp) throws Exception {
+        Path pass = Files.writeString(tmp.resolve("pass.yaml"), "gates:\n  - fp32.perplexity <= 1.001 * student.perplexity\n");
+        Path fail = Files.writeString(tmp.resolve("fail.yaml"), "gates:\n  - int8.bytes <= 0.01 * fp32.bytes\n");
+        Path p = Files.writeString(tmp.resolve("eval.yaml"), """
+                pipeline: evaltest
+                params:
+                  gate: {default: %s, description: the gate file}
+                steps:
+                  eval:
+                    uses: eval
+                    isolation: in-process
+                    with:
+                      models: [%s, %s, %s]
+                      aliases: [student, fp32, int8]
+                      eval_set: %s
+                      latency_prompts: 2
+                      latency_tokens: 6
+                      max_new_tokens: 6
+                  gate:
+                    uses: gate
+                    needs: [eval]
+                    with:
+                      report: ${steps.eval.outputs.report}
+                      gate: ${params.gate}
+                """.formatted(pass, ckpt, onnx, int8, evalSet));
+        String db = "jdbc:sqlite:" + tmp.resolve("p.db");
+        AgentosCliTest.Result ok = AgentosCliTest.run("pipeline", "run", p.toString(), "--db", db, "--runs",
+                tmp.resolve("runs").toString());
+        assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+        assertThat(ok.out()).contains("SUCCEEDED");
+        try (var files = Files.walk(tmp.resolve("runs"))) {
+            List<Path> all = files.toList();
+            assertThat(all).anySatisfy(f -> assertThat(f.toString()).endsWith("eval/report.html"));
+            assertThat(all).anySatisfy(f -> assertThat(f.toString()).endsWith("eval/gates.json"));
+        }
+        AgentosCliTest.Result bad = AgentosCliTest.run("pipeline", "run", p.toString(), "-p", "gate=" + fail, "--db", db,
+                "--runs", tmp.resolve("runs").toString());
+        assertThat(bad.exit()).as(bad.out() + bad.err()).isNotZero();
+        assertThat(bad.out() + bad.err()).contains("[cache] eval").contains("1 of 1 quality gates failed");
+    }
+
+    @Test
     void theStagesAreRegisteredWithTheirParameters() {
         AgentosCliTest.Result r = AgentosCliTest.run("pipeline", "stages");
         assertThat(r.exit()).as(r.err()).isZero();
