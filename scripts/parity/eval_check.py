@@ -10,11 +10,13 @@ window scores the tokens after the previous window's end; Hugging Face's strided
 " " + choice after "Question: {q}\\nAnswer:" (tokenized apart and concatenated; a row longer than the model keeps its
 last tokens): acc = argmax of the summed log-likelihood, acc_norm = argmax of it over len(choice) characters,
 pmi = argmax of it minus the same after the null question "?". Log-softmax in float64 from the float32 logits.
-Prints JSON: {"perplexity", "ppl_tokens", "mc_acc", "mc_acc_norm", "mc_pmi_acc", "mc_questions", "choice_ll"}.
+Prints JSON: {"perplexity", "ppl_tokens", "mc_acc", "mc_acc_norm", "mc_pmi_acc", "mc_questions", "choice_ll",
+"seconds", "tokens"} (seconds and tokens through the model of the scoring, for the evaluation benchmark).
 """
 import argparse
 import json
 import os
+import time
 
 import numpy as np
 import onnxruntime as ort
@@ -53,8 +55,11 @@ def main():
                                 providers=["CPUExecutionProvider"])
     names = [i.name for i in sess.get_inputs()]
 
+    processed = [0]
+
     def token_log_probs(ids):
         n = len(ids)
+        processed[0] += n
         feeds = {"input_ids": np.array([ids], dtype=np.int64), "attention_mask": np.ones((1, n), dtype=np.int64)}
         if "position_ids" in names:
             feeds["position_ids"] = np.arange(n, dtype=np.int64)[None, :]
@@ -85,6 +90,7 @@ def main():
             else:
                 texts.append(r["text"])
 
+    t0 = time.perf_counter()
     nll, count = 0.0, 0
     for text in texts:
         ids = encode(text)
@@ -124,8 +130,11 @@ def main():
         acc_norm += int(np.argmax(ll / lens) == r["answer_index"])
         pmi += int(np.argmax(ll - prior) == r["answer_index"])
         choice_ll.append(ll.tolist())
+    seconds = time.perf_counter() - t0
     q = len(mc)
     print(json.dumps({
+        "seconds": seconds,
+        "tokens": processed[0],
         "perplexity": float(np.exp(nll / count)),
         "ppl_tokens": count,
         "mc_acc": acc / q if q else None,
