@@ -18,7 +18,7 @@ class BackendParityTest {
     @Test
     void djlAndOnnxFp32AgreeOnEveryQualityMetric() throws Exception {
         EvalFixtures f = EvalFixtures.get();
-        EvalSet set = EvalSet.load(EvalFixtures.SAMPLE_EVAL, 20);
+        EvalSet set = EvalSet.load(EvalFixtures.SAMPLE_EVAL, 12);
         EvalOptions o = EvalFixtures.options();
         List<ItemResult> djl;
         List<ItemResult> ort;
