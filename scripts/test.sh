@@ -51,5 +51,14 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql
   fi
 fi
+# Chromium from Debian's packages for evaluation's HTML report test (headless: it screenshots report.html and reads
+# its DOM): installed the same way, on CI or with AGENTOS_CHROMIUM_TESTS=1 when we are root; elsewhere that test skips
+# with the reason.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && { [ "${CI:-}" = "true" ] || [ "${AGENTOS_CHROMIUM_TESTS:-}" = "1" ]; }; then
+    echo "== installing Chromium (apt-get install -y chromium)"
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+  fi
+fi
 echo "== mvn verify (unit, integration and parity tests)"
 exec mvn -B verify "$@"

@@ -18,7 +18,8 @@ import java.util.List;
 /**
  * How much of the teacher a student keeps: both measured on the same inputs, on the same device, in this
  * process. Perplexity on the first {@code valWindows} validation windows (exp of the mean next-token
- * cross-entropy), task accuracy on the eval set's multiple-choice questions ({@link MultipleChoice}),
+ * cross-entropy), task accuracy on the eval set's multiple-choice questions ({@link MultipleChoice}, scored by the
+ * evaluation module),
  * parameters, weight bytes, and forward-pass tokens per second (median of timed batches after a warm-up).
  */
 public final class Retention {
@@ -112,8 +113,8 @@ public final class Retention {
             Tokenizer tok = tc.tokenizer();
             double tPpl = Math.exp(meanLoss(teacher, validation, n, batch));
             double sPpl = Math.exp(meanLoss(student, validation, n, batch));
-            MultipleChoice.Score tTask = questions == null ? null : MultipleChoice.score(teacher, tok, questions, 16);
-            MultipleChoice.Score sTask = questions == null ? null : MultipleChoice.score(student, tok, questions, 16);
+            MultipleChoice.Score tTask = questions == null ? null : MultipleChoice.score(teacher, tok, questions);
+            MultipleChoice.Score sTask = questions == null ? null : MultipleChoice.score(student, tok, questions);
             // timed batches alternate between the two models, so load from elsewhere on the machine falls on both
             double[] tSec = new double[speedBatches];
             double[] sSec = new double[speedBatches];

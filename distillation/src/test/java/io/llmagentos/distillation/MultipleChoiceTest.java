@@ -6,6 +6,13 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import io.llmagentos.core.checkpoint.Checkpoint;
+import io.llmagentos.core.progress.ProgressListener;
+import io.llmagentos.evaluation.EvalModel;
+import io.llmagentos.evaluation.EvalModels;
+import io.llmagentos.evaluation.EvalOptions;
+import io.llmagentos.evaluation.EvalSet;
+import io.llmagentos.evaluation.Evaluator;
+import io.llmagentos.evaluation.QualityMetrics;
 import io.llmagentos.testsupport.RepoPaths;
 import io.llmagentos.training.LlamaModel;
 import java.nio.charset.StandardCharsets;
@@ -15,31 +22,34 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Multiple-choice scoring: batching and padding change no score; the eval file's errors name file and line. */
+/**
+ * The retention report's task accuracy is the evaluation module's multiple-choice scoring (PMI, acc_norm, acc) on the
+ * same checkpoint; the eval file's errors name file and line.
+ */
 class MultipleChoiceTest {
     private static final Path EVAL = RepoPaths.root().resolve("datasets-sample/data/eval.jsonl");
 
     @Test
-    void scoresDoNotDependOnHowRowsAreBatched() throws Exception {
+    void scoresAreTheEvaluationModulesOnTheSameCheckpoint() throws Exception {
         Fixture f = Fixture.get();
         List<MultipleChoice.Question> qs = MultipleChoice.load(EVAL, 12);
         assertThat(qs).hasSize(12).allSatisfy(q -> assertThat(q.choices()).hasSize(4));
+        MultipleChoice.Score s;
         try (Checkpoint ck = Checkpoint.open(f.teacher); LlamaModel m = LlamaModel.load(ck, Device.cpu())) {
-            MultipleChoice.Score one = MultipleChoice.score(m, f.tok, qs, 1); // no padding at all
-            MultipleChoice.Score batched = MultipleChoice.score(m, f.tok, qs, 7); // padded, rows of several questions
-            assertThat(batched.accuracy()).isEqualTo(one.accuracy());
-            assertThat(batched.accuracyUnnormalized()).isEqualTo(one.accuracyUnnormalized());
-            assertThat(batched.accuracyPerCharacter()).isEqualTo(one.accuracyPerCharacter());
-            assertThat(one.questions()).isEqualTo(12);
-            assertThat(one.chance()).isCloseTo(0.25, within(1e-12));
-            double[] a = MultipleChoice.logLikelihoods(m, f.tok, qs, 1);
-            double[] b = MultipleChoice.logLikelihoods(m, f.tok, qs, 7);
-            assertThat(a).hasSize(48);
-            for (int i = 0; i < a.length; i++) {
-                assertThat(b[i]).as("row %d", i).isCloseTo(a[i], within(1e-4 * Math.abs(a[i])));
-                assertThat(a[i]).isNegative();
-            }
+            s = MultipleChoice.score(m, f.tok, qs);
         }
+        EvalSet set = EvalSet.load(EVAL, 12);
+        EvalSet mcOnly = new EvalSet(set.source(), set.multipleChoice(), List.of(), List.of());
+        QualityMetrics q;
+        try (EvalModel m = EvalModels.open(f.teacher, 2)) {
+            q = QualityMetrics.aggregate(mcOnly, Evaluator.scoreLocally(m, mcOnly, EvalOptions.defaults(),
+                    ProgressListener.Progress.NONE), m.tokenizer());
+        }
+        assertThat(s.accuracy()).isEqualTo(q.mcPmiAcc());
+        assertThat(s.accuracyPerCharacter()).isEqualTo(q.mcAccNorm());
+        assertThat(s.accuracyUnnormalized()).isEqualTo(q.mcAcc());
+        assertThat(s.questions()).isEqualTo(12);
+        assertThat(s.chance()).isCloseTo(0.25, within(1e-12));
     }
 
     @Test

@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             SchedulerCommand.class,
             ExportCommand.class,
             QuantizeCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AgentosCli implements Runnable {
