@@ -1,17 +1,9 @@
 package io.llmagentos.pipelines.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmagentos.serving.ServerConfig;
-import io.llmagentos.serving.ServingServer;
 import io.llmagentos.serving.edge.ServeRunner;
 import io.llmagentos.serving.engine.EngineConfig;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,38 +70,5 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         return ServeRunner.run(model, config(), System.out);
-    }
-
-    /**
-     * The demo's last stage: serves {@code onnxDir} on a free 127.0.0.1 port, sends one chat request over HTTP
-     * (as any OpenAI client would), prints the answer, and stops the server. Returns the answer.
-     */
-    static String demoChat(Path onnxDir, String question, PrintStream out) throws IOException, InterruptedException {
-        ServerConfig cfg = ServerConfig.defaults().withModelName("demo").withEngine(new EngineConfig(4, 8,
-                Runtime.getRuntime().availableProcessors()));
-        try (ServingServer server = ServingServer.start(onnxDir, cfg)) {
-            out.println("  serving " + server.currentModel().onnxFile() + " at " + server.baseUri() + "/v1");
-            ObjectMapper json = new ObjectMapper();
-            var body = json.createObjectNode();
-            body.put("model", "demo");
-            body.putArray("messages").addObject().put("role", "user").put("content", question);
-            body.put("max_tokens", 48);
-            body.put("temperature", 0);
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(server.baseUri() + "/v1/chat/completions")).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            JsonNode j = json.readTree(r.body());
-            if (r.statusCode() != 200) {
-                throw new IOException("the demo chat request failed with " + r.statusCode() + ": "
-                        + j.at("/error/message").asText(r.body()));
-            }
-            String answer = j.at("/choices/0/message/content").asText();
-            out.println("  POST /v1/chat/completions  user: " + question);
-            out.println("  assistant: " + answer.replace("\n", "\n             "));
-            out.printf("  (%d prompt + %d completion tokens, finish_reason %s)%n", j.at("/usage/prompt_tokens").asInt(),
-                    j.at("/usage/completion_tokens").asInt(), j.at("/choices/0/finish_reason").asText());
-            return answer;
-        }
     }
 }

@@ -16,6 +16,7 @@ import io.llmagentos.pipelines.stage.Stage;
 import io.llmagentos.pipelines.stage.StageOutput;
 import io.llmagentos.pipelines.stage.StageParam;
 import io.llmagentos.pipelines.stage.StageRegistry;
+import io.llmagentos.pipelines.stage.StageResult;
 import io.llmagentos.pipelines.tracking.Tracking;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -479,7 +480,7 @@ public final class Executor {
                 if (!ok) {
                     complete(s, "SKIPPED", null, null, Map.of(), Map.of(), "condition is false: " + s.when() + " -> " + cond);
                     say("  [skip ] %-16s when: %s is false (%s)", s.id(), s.when(), cond);
-                    report(s, stage, "SKIPPED", params, 0, Map.of(), Map.of(), null, null);
+                    report(s, stage, "SKIPPED", params, 0, Map.of(), Map.of(), null, null, List.of());
                     return;
                 }
             }
@@ -495,7 +496,7 @@ public final class Executor {
                         complete(s, "CACHED", key, from, outs, m, null);
                         say("  [cache] %-16s skipped: unchanged stage, parameters, inputs and code (outputs of %s)",
                                 s.id(), from);
-                        report(s, stage, "CACHED", params, 0, outs, m, null, null);
+                        report(s, stage, "CACHED", params, 0, outs, m, null, null, List.of());
                         return;
                     }
                     say("  [stale] %-16s cached outputs of %s/%s are gone (%s); running it", s.id(), hit.get().runId(),
@@ -540,7 +541,8 @@ public final class Executor {
                     db.putCache(key, stage.name(), JsonFields.MAPPER.writeValueAsString(out.outputs),
                             JsonFields.MAPPER.writeValueAsString(out.metrics), run.id(), s.id(), System.currentTimeMillis());
                     say("  [done ] %-16s %.1f s%s", s.id(), secs, brief(out.metrics));
-                    report(s, stage, "SUCCEEDED", params, attempt, out.outputs, out.metrics, out.artifacts, out.model);
+                    report(s, stage, "SUCCEEDED", params, attempt, out.outputs, out.metrics, out.artifacts, out.model,
+                            out.promotions);
                     return;
                 }
                 String status = cancelled.get() ? "CANCELLED" : out.timedOut ? "TIMED_OUT" : "FAILED";
@@ -562,7 +564,7 @@ public final class Executor {
                 } else {
                     complete(s, "FAILED", key, null, Map.of(), Map.of(), out.error + (out.logTail.isEmpty() ? ""
                             : "\n" + out.logTail));
-                    report(s, stage, "FAILED", params, attempt, Map.of(), Map.of(), null, null);
+                    report(s, stage, "FAILED", params, attempt, Map.of(), Map.of(), null, null, List.of());
                 }
             }
         }
@@ -582,8 +584,12 @@ public final class Executor {
         /** Reports the step to the tracking store once (the DB remembers that it did). */
         private void report(StepSpec s, Stage stage, String status, Map<String, String> params, int attempt,
                             Map<String, String> outs, Map<String, Double> metrics, Map<String, Path> artifacts,
-                            Path model) throws IOException {
+                            Path model, List<StageResult.Promotion> promotions) throws IOException {
             if (!tracking.enabled() || trackingIds == null) {
+                for (StageResult.Promotion pr : promotions) {
+                    say("  [note ] %-16s would set alias %s on the model in %s: the Model Registry needs --tracking-uri",
+                            s.id(), pr.alias(), pr.model());
+                }
                 return;
             }
             Rows.Step row = db.findStep(run.id(), s.id()).orElseThrow();
@@ -619,21 +625,96 @@ public final class Executor {
             }
             outs.forEach((k, v) -> tags.put("agentos.output." + k, v));
             Tracking.Registration reg = null;
-            if (s.register() != null && status.equals("SUCCEEDED")) {
-                Path dir = s.register().output() != null ? Path.of(outs.get(s.register().output())) : model;
-                if (dir != null) {
-                    List<String> aliases = new ArrayList<>(s.register().aliases());
-                    if (s.register().championWhen() != null && championHolds(s, outs, metrics)) {
-                        aliases.add("champion");
-                    }
-                    reg = new Tracking.Registration(s.register().model(), dir, aliases);
+            Path dir = status.equals("SUCCEEDED") ? registeredDir(s, stage, outs, model) : null;
+            if (dir != null) {
+                List<String> aliases = new ArrayList<>(s.register() == null || s.register().aliases().isEmpty()
+                        ? List.of("candidate") : s.register().aliases());
+                if (s.register() != null && s.register().championWhen() != null && championHolds(s, outs, metrics)) {
+                    aliases.add("champion");
                 }
+                reg = new Tracking.Registration(registeredName(s), dir, aliases);
             }
             Rows.Step after = db.findStep(run.id(), s.id()).orElseThrow();
             tracking.stepFinished(trackingIds, new Tracking.StepReport(trackingRun, s.id(), s.uses(), status, p,
                     new ArrayList<>(hist.values()), metrics, tags, artifacts == null ? Map.of() : artifacts, reg,
                     after.error()));
+            for (StageResult.Promotion pr : promotions) {
+                promote(s, pr);
+            }
             db.setStepTracked(run.id(), s.id(), true);
+        }
+
+        /**
+         * The model directory a successful step registers: {@code register.output}'s value, else the model the stage
+         * reported, else its first declared model output; null when the step has no {@code register:} and its stage
+         * declares no model output.
+         */
+        private Path registeredDir(StepSpec s, Stage stage, Map<String, String> outs, Path model) {
+            if (s.register() != null && s.register().output() != null) {
+                String v = outs.get(s.register().output());
+                return v == null || v.isEmpty() ? null : Path.of(v);
+            }
+            List<StageOutput> models = stage.outputs().stream().filter(StageOutput::isModel).toList();
+            if (s.register() == null && models.isEmpty()) {
+                return null;
+            }
+            if (model != null) {
+                return model;
+            }
+            for (StageOutput o : models) {
+                String v = outs.get(o.name());
+                if (v != null && !v.isEmpty()) {
+                    return Path.of(v);
+                }
+            }
+            return null;
+        }
+
+        /** {@code register.model}, else PIPELINE-STEP. */
+        private String registeredName(StepSpec s) {
+            return s.register() != null ? s.register().model() : spec.name() + "-" + s.id();
+        }
+
+        /**
+         * Moves an alias onto the version registered for a model directory: the step of this run whose model
+         * output (or {@code register.output}) is that directory; a cached step's version is the one its original
+         * run registered.
+         */
+        private void promote(StepSpec by, StageResult.Promotion pr) throws IOException {
+            for (String id : spec.topologicalOrder()) {
+                StepSpec t = spec.steps().get(id);
+                StepState st = states.get(id);
+                if (id.equals(by.id()) || st == null || !DONE_OK.contains(st.status)) {
+                    continue;
+                }
+                Stage stage = registry.get(t.uses());
+                Set<String> dirs = new HashSet<>();
+                stage.outputs().stream().filter(StageOutput::isModel).map(o -> st.outputs.get(o.name()))
+                        .filter(v -> v != null && !v.isEmpty()).forEach(dirs::add);
+                if (t.register() != null && t.register().output() != null) {
+                    dirs.add(st.outputs.getOrDefault(t.register().output(), ""));
+                }
+                if (dirs.stream().filter(v -> !v.isEmpty()).noneMatch(v -> Path.of(v).toAbsolutePath().normalize()
+                        .equals(pr.model()))) {
+                    continue;
+                }
+                String versionRun;
+                if (st.status.equals("CACHED") && st.cachedFrom != null) {
+                    String[] from = st.cachedFrom.split("/", 2);
+                    versionRun = db.findStep(from[0], from[1]).map(Rows.Step::mlflowRun).orElse(null);
+                } else {
+                    versionRun = db.findStep(run.id(), id).map(Rows.Step::mlflowRun).orElse(null);
+                }
+                if (versionRun == null) {
+                    break;
+                }
+                tracking.promote(registeredName(t), versionRun, pr.alias());
+                say("  [model] %-16s %s: alias %s on the version of %s registered by step %s", by.id(),
+                        registeredName(t), pr.alias(), pr.model(), id);
+                return;
+            }
+            say("  [note ] %-16s no step of run %s registered a model version for %s; alias %s not set", by.id(),
+                    run.id(), pr.model(), pr.alias());
         }
 
         private boolean championHolds(StepSpec s, Map<String, String> outs, Map<String, Double> metrics) {
@@ -791,6 +872,9 @@ public final class Executor {
                     });
             arts.forEach((k, v) -> o.artifacts.put(k, Path.of(v)));
             o.model = r.hasNonNull("model") ? Path.of(r.get("model").asText()) : null;
+            for (JsonNode pr : r.path("promotions")) {
+                o.promotions.add(new StageResult.Promotion(Path.of(pr.path("model").asText()), pr.path("alias").asText()));
+            }
             return o;
         }
 
@@ -947,6 +1031,7 @@ public final class Executor {
         Map<String, Double> metrics = Map.of();
         final Map<String, Path> artifacts = new LinkedHashMap<>();
         Path model;
+        final List<StageResult.Promotion> promotions = new ArrayList<>();
 
         static TryOutcome failed(String error, Integer code, boolean timedOut, String tail) {
             TryOutcome o = new TryOutcome();

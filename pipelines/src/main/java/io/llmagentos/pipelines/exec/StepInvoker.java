@@ -84,6 +84,8 @@ public final class StepInvoker {
             if (r.model() != null) {
                 result.put("model", r.model().toString());
             }
+            var promos = result.putArray("promotions");
+            r.promotions().forEach(pr -> promos.addObject().put("model", pr.model().toString()).put("alias", pr.alias()));
         } catch (Throwable t) {
             if (t instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

@@ -12,9 +12,23 @@ import java.util.Map;
  * @param artifacts files or directories worth keeping with the run (reports, configs, lineage, small models), by
  *                  the name they get in the tracking store
  * @param model     a model directory the step may register (see {@code register:}), or null
+ * @param promotions aliases to move onto the registered versions of model directories that earlier steps produced
+ *                   (a passed quality gate promotes its model to {@code champion}); the executor resolves each
+ *                   directory to the step that registered it
  */
 public record StageResult(Map<String, String> outputs, Map<String, Double> metrics, Map<String, Path> artifacts,
-                          Path model) {
+                          Path model, java.util.List<Promotion> promotions) {
+
+    /** Set {@code alias} on the registry version of the model in {@code model} (a directory an earlier step made). */
+    public record Promotion(Path model, String alias) {
+        public Promotion {
+            if (model == null || alias == null || !alias.matches("[A-Za-z0-9_-]+")) {
+                throw new IllegalArgumentException("a promotion needs a model directory and an alias of letters, digits, "
+                        + "_ or - (got " + model + ", " + alias + ")");
+            }
+            model = model.toAbsolutePath().normalize();
+        }
+    }
 
     public static Builder builder() {
         return new Builder();
@@ -26,6 +40,7 @@ public record StageResult(Map<String, String> outputs, Map<String, Double> metri
         private final Map<String, Double> metrics = new LinkedHashMap<>();
         private final Map<String, Path> artifacts = new LinkedHashMap<>();
         private Path model;
+        private final java.util.List<Promotion> promotions = new java.util.ArrayList<>();
 
         public Builder output(String name, Object value) {
             outputs.put(name, value instanceof Path p ? p.toAbsolutePath().toString() : String.valueOf(value));
@@ -52,10 +67,17 @@ public record StageResult(Map<String, String> outputs, Map<String, Double> metri
             return this;
         }
 
+        /** Moves {@code alias} onto the registry version of {@code modelDir} (see {@link Promotion}). */
+        public Builder promote(Path modelDir, String alias) {
+            promotions.add(new Promotion(modelDir, alias));
+            return this;
+        }
+
         public StageResult build() {
             return new StageResult(java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputs)),
                     java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metrics)),
-                    java.util.Collections.unmodifiableMap(new LinkedHashMap<>(artifacts)), model);
+                    java.util.Collections.unmodifiableMap(new LinkedHashMap<>(artifacts)), model,
+                    java.util.List.copyOf(promotions));
         }
     }
 }

@@ -93,6 +93,22 @@ public final class PrepStage implements Stage {
         if (tokens > 0) {
             b.metric("tokens", tokens);
         }
+        if (shards != null) {
+            try (io.llmagentos.core.shards.TokenShardSet set = io.llmagentos.core.shards.TokenShardSet.open(
+                    Path.of(shards).resolve("train"))) {
+                b.metric("train_sequences", set.sequenceCount()).metric("seq_len", set.header().seqLen());
+                ctx.log().printf(java.util.Locale.ROOT, "  %,d sequences of %d tokens (train split) -> %s%n",
+                        set.sequenceCount(), set.header().seqLen(), Path.of(shards).resolve("train"));
+            }
+        }
+        ctx.log().printf(java.util.Locale.ROOT, "accounting: %s — %s%n", c.equation(), c.invariantHolds() ? "holds" : "BROKEN");
+        ctx.log().printf(java.util.Locale.ROOT, "splits: train %,d, validation %,d, test %,d%n", r.splits().get("train"),
+                r.splits().get("validation"), r.splits().get("test"));
+        ctx.log().printf(java.util.Locale.ROOT, "PII redacted in %,d documents%n",
+                r.pii().getOrDefault("documents_redacted", 0L));
+        if (tokens > 0) {
+            ctx.log().printf(java.util.Locale.ROOT, "token shards: %d files, %,d tokens%n", r.shards().size(), tokens);
+        }
         for (Map.Entry<String, String> e : r.outputs().entrySet()) {
             ctx.log().printf("wrote %-18s %s%n", e.getKey().replace('_', ' '), e.getValue());
         }

@@ -71,7 +71,7 @@ public abstract class TrainStage implements Stage {
     @Override
     public List<StageOutput> outputs() {
         List<StageOutput> o = new ArrayList<>(List.of(
-                StageOutput.path("checkpoint", "the final HF-layout checkpoint (LoRA: merged)"),
+                StageOutput.model("checkpoint", "the final HF-layout checkpoint (LoRA: merged)"),
                 StageOutput.path("dir", "the run's output directory (checkpoints, metrics.jsonl, train-summary.json)")));
         if (mode == TrainMode.LORA) {
             o.add(StageOutput.path("adapter", "the LoRA adapter in PEFT's layout"));
@@ -105,9 +105,11 @@ public abstract class TrainStage implements Stage {
         ctx.log().printf(Locale.ROOT, "%s: %d steps -> %s%n", name(), cfg.maxSteps(), cfg.output());
         boolean resume = java.nio.file.Files.isDirectory(cfg.output());
         LmTrainer.Result r = new LmTrainer(cfg, ctx.progress(), ctx.metrics()).run(resume);
-        ctx.log().printf(Locale.ROOT, "%d steps%s; train loss %.4f; %.0f tokens/s%n", r.steps(),
+        ctx.log().printf(Locale.ROOT, "%d steps%s; train loss %.4f%s; %.0f tokens/s%n", r.steps(),
                 r.resumedFrom() > 0 ? " (resumed from step " + r.resumedFrom() + ")" : "", r.trainLoss(),
-                r.tokensPerSecond());
+                r.valLoss() == null ? "" : String.format(Locale.ROOT, "; validation perplexity %.2f%s", r.valPerplexity(),
+                        r.initialValLoss() == null ? "" : String.format(Locale.ROOT, " (from %.2f)",
+                                Math.exp(r.initialValLoss()))), r.tokensPerSecond());
         ctx.log().println("  final checkpoint  " + r.finalCheckpoint());
         StageResult.Builder b = StageResult.builder().output("checkpoint", r.finalCheckpoint()).output("dir", r.output())
                 .metric("train_loss", r.trainLoss()).metric("steps", r.steps())
@@ -119,6 +121,9 @@ public abstract class TrainStage implements Stage {
                 .model(r.finalCheckpoint());
         if (r.valLoss() != null) {
             b.metric("val_loss", r.valLoss()).metric("val_ppl", r.valPerplexity());
+            if (r.initialValLoss() != null) {
+                b.metric("val_ppl_initial", Math.exp(r.initialValLoss()));
+            }
         }
         if (r.adapter() != null) {
             b.output("adapter", r.adapter()).artifact("adapter", r.adapter());

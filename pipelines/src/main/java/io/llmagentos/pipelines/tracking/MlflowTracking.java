@@ -255,24 +255,17 @@ public final class MlflowTracking implements Tracking {
                 throw e;
             }
         }
-        String version = null;
         // a resumed run that already registered this run's model reuses that version
-        String found = client.sendGet("model-versions/search?filter=" + URLEncoder.encode("run_id='" + run + "'",
-                StandardCharsets.UTF_8));
-        try {
-            for (JsonNode mv : JsonFields.MAPPER.readTree(found).path("model_versions")) {
-                if (mv.path("name").asText().equals(reg.model())) {
-                    version = mv.path("version").asText();
-                }
-            }
-            if (version == null) {
-                ObjectNode mv = JsonFields.MAPPER.createObjectNode().put("name", reg.model()).put("source", source)
-                        .put("run_id", run);
+        String version = versionOf(reg.model(), run);
+        if (version == null) {
+            ObjectNode mv = JsonFields.MAPPER.createObjectNode().put("name", reg.model()).put("source", source)
+                    .put("run_id", run);
+            try {
                 JsonNode resp = JsonFields.MAPPER.readTree(client.sendPost("model-versions/create", mv.toString()));
                 version = resp.path("model_version").path("version").asText();
+            } catch (IOException e) {
+                throw new IllegalStateException("MLflow model registry answered something unreadable: " + e.getMessage(), e);
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("MLflow model registry answered something unreadable: " + e.getMessage(), e);
         }
         for (String alias : reg.aliases()) {
             ObjectNode a = JsonFields.MAPPER.createObjectNode().put("name", reg.model()).put("alias", alias)
@@ -280,6 +273,34 @@ public final class MlflowTracking implements Tracking {
             client.sendPost("registered-models/alias", a.toString());
         }
         LOG.info("registered {} version {} with aliases {}", reg.model(), version, reg.aliases());
+    }
+
+    @Override
+    public void promote(String model, String versionRun, String alias) {
+        String version = versionOf(model, versionRun);
+        if (version == null) {
+            throw new IllegalStateException("MLflow has no version of registered model " + model + " from run "
+                    + versionRun + "; cannot set alias " + alias);
+        }
+        ObjectNode a = JsonFields.MAPPER.createObjectNode().put("name", model).put("alias", alias).put("version", version);
+        client.sendPost("registered-models/alias", a.toString());
+        LOG.info("alias {} of {} -> version {}", alias, model, version);
+    }
+
+    /** The version of {@code model} that {@code run} created, or null. */
+    private String versionOf(String model, String run) {
+        String found = client.sendGet("model-versions/search?filter=" + URLEncoder.encode("run_id='" + run + "'",
+                StandardCharsets.UTF_8));
+        try {
+            for (JsonNode mv : JsonFields.MAPPER.readTree(found).path("model_versions")) {
+                if (mv.path("name").asText().equals(model)) {
+                    return mv.path("version").asText();
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw new IllegalStateException("MLflow model registry answered something unreadable: " + e.getMessage(), e);
+        }
     }
 
     private static String clip(String v) {

@@ -56,6 +56,13 @@ public interface Tracking extends AutoCloseable {
     default void stepFinished(RunIds parent, StepReport report) {
     }
 
+    /**
+     * Sets {@code alias} on the version of registered model {@code model} that tracking run {@code versionRun}
+     * created (moving it from any other version).
+     */
+    default void promote(String model, String versionRun, String alias) {
+    }
+
     /** Ends the pipeline's run with its final status and summary metrics. */
     default void pipelineFinished(RunIds ids, String status, Map<String, Double> metrics) {
     }

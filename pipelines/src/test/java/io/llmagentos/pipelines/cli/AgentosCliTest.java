@@ -137,61 +137,101 @@ class AgentosCliTest {
     }
 
     @Test
-    void demoRunsEndToEndAndSaysWhereOutputsWent(@TempDir Path tmp) throws Exception {
-        Result r = run("demo", "--out", tmp.toString(), "--teacher-steps", "12", "--vocab-size", "600",
-                "--student-steps", "4");
+    void demoRunsThePipelineEndToEndAndASecondRunIsAllCacheHits(@TempDir Path tmp) throws Exception {
+        String[] args = {"demo", "--out", tmp.toString(), "--teacher-steps", "12", "--vocab-size", "600",
+            "--student-steps", "4"};
+        Result r = run(args);
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         Path run;
         try (Stream<Path> s = Files.list(tmp)) {
             run = s.filter(p -> p.getFileName().toString().startsWith("demo-")).findFirst().orElseThrow();
         }
-        Path tokDir = run.resolve("tokenizer");
-        Path shards = run.resolve("prep/shards/train");
-        Path teacher = run.resolve("teacher/final");
+        JsonNode summary = JsonFields.MAPPER.readTree(run.resolve("demo-summary.json").toFile());
+        assertThat(summary.get("status").asText()).isEqualTo("SUCCEEDED");
+        JsonNode steps = summary.get("steps");
+        assertThat(steps.size()).isEqualTo(10);
+        steps.fields().forEachRemaining(e -> assertThat(e.getValue().get("status").asText()).as(e.getKey())
+                .isEqualTo("SUCCEEDED"));
+        Path tokDir = Path.of(out(steps, "tokenizer", "tokenizer"));
+        Path shards = Path.of(out(steps, "shards", "shards"));
+        Path teacher = Path.of(out(steps, "teacher", "checkpoint"));
+        Path student = Path.of(out(steps, "student", "checkpoint"));
+        Path onnx = Path.of(out(steps, "onnx", "model"));
+        Path int8 = Path.of(out(steps, "int8", "model"));
+        for (Path p : List.of(tokDir, shards, teacher, student, onnx, int8)) {
+            assertThat(p).as("every output lives in the run directory").startsWith(run);
+        }
+        // every stage prints where its outputs went and what it measured; the summary table ends the run
         assertThat(r.out()).contains(run.toString()).contains(tokDir.resolve("tokenizer.json").toString())
-                .contains(shards.toString()).contains(teacher.toString()).contains("[6/10] generate")
-                .contains("[7/10] distill").contains(run.resolve("student/final").toString())
-                .contains(run.resolve("student/retention.json").toString())
-                .contains("[8/10] ONNX").contains(run.resolve("student-onnx/model.onnx").toString())
+                .contains(shards.toString()).contains(teacher.toString()).contains(student.toString())
+                .contains(Path.of(out(steps, "student", "retention")).toString())
+                .contains(onnx.resolve("model.onnx").toString())
                 .contains("ONNX Runtime vs plain-Java reference").contains("ONNX Runtime greedy tokens equal DJL's: yes")
                 .contains("accounting:").contains("holds")
-                .contains("[9/10] INT8").contains("calibration: entropy over 300 sequences").contains("sensitivity (layer")
-                .contains("perplexity on").contains("-> " + run.resolve("student-onnx-int8/model.onnx"))
-                .contains("[10/10] serve").contains("POST /v1/chat/completions").contains("assistant:")
-                .contains("demo finished");
+                .contains("calibration: entropy over 300 sequences").contains("sensitivity (layer")
+                .contains("perplexity on").contains("-> " + int8.resolve("model.onnx"))
+                .contains("POST /v1/chat/completions").contains("assistant:")
+                .containsPattern("(?m)^step +stage +status +seconds +cache +key metrics$")
+                .containsPattern("(?m)^teacher +pretrain +SUCCEEDED +[0-9.]+ +miss +val_ppl_initial")
+                .contains("demo finished").contains("(0 of 10 steps from the cache)")
+                .contains(run.resolve("demo-summary.json").toString());
         Tokenizer tok = Tokenizer.load(tokDir);
         assertThat(tok.vocabSize()).isEqualTo(600);
         try (io.llmagentos.core.shards.TokenShardSet sh = io.llmagentos.core.shards.TokenShardSet.open(shards)) {
             assertThat(sh.header().tokenizerDigest()).isEqualTo(tok.digest());
             assertThat(sh.sequenceCount()).isGreaterThan(1000);
         }
-        assertThat(run.resolve("prep/prep-report.json")).exists();
+        assertThat(Path.of(out(steps, "prep", "report"))).exists();
         try (io.llmagentos.core.checkpoint.Checkpoint ck = io.llmagentos.core.checkpoint.Checkpoint.open(teacher)) {
             ck.validateTensors();
             assertThat(ck.tokenizer().digest()).isEqualTo(tok.digest());
         }
-        JsonNode summary = JsonFields.MAPPER.readTree(run.resolve("demo-summary.json").toFile());
-        assertThat(summary.get("outputs").get("tokenizer").asText()).isEqualTo(tokDir.toString());
-        assertThat(summary.get("metrics").get("teacher_val_ppl").asDouble())
-                .isLessThan(summary.get("metrics").get("teacher_val_ppl_initial").asDouble());
-        assertThat(summary.get("generation").get("continuation").asText()).isNotBlank();
-        assertThat(summary.get("metrics").get("student_parameter_ratio").asDouble()).isLessThanOrEqualTo(0.5);
-        try (io.llmagentos.core.checkpoint.Checkpoint ck = io.llmagentos.core.checkpoint.Checkpoint.open(
-                run.resolve("student/final"))) {
+        assertThat(metric(steps, "teacher", "val_ppl")).isLessThan(metric(steps, "teacher", "val_ppl_initial"));
+        assertThat(out(steps, "generate", "text")).isNotBlank();
+        assertThat(metric(steps, "student", "parameter_ratio")).isLessThanOrEqualTo(0.5);
+        try (io.llmagentos.core.checkpoint.Checkpoint ck = io.llmagentos.core.checkpoint.Checkpoint.open(student)) {
             ck.validateTensors();
             assertThat(ck.lineage().orElseThrow().stage()).isEqualTo("distill");
         }
-        assertThat(summary.get("onnx").get("greedy_tokens_equal_djl").asBoolean()).isTrue();
-        assertThat(summary.get("outputs").get("student_onnx").asText()).isEqualTo(run.resolve("student-onnx").toString());
-        JsonNode int8 = summary.get("int8");
-        assertThat(int8.get("size_ratio").asDouble()).isLessThan(0.30);
-        assertThat(int8.get("perplexity_ratio").asDouble()).isPositive();
-        assertThat(int8.get("within_budget").asBoolean()).isEqualTo(int8.get("perplexity_ratio").asDouble() <= 1.02);
-        assertThat(summary.get("chat").get("answer").asText()).isNotNull();
-        try (io.llmagentos.quantization.runtime.OrtCausalLm lm = io.llmagentos.quantization.runtime.OrtCausalLm.open(
-                run.resolve("student-onnx-int8"))) {
+        assertThat(metric(steps, "onnx", "greedy_tokens_equal_djl")).isEqualTo(1.0);
+        assertThat(metric(steps, "onnx", "parity_tokens")).isPositive();
+        assertThat(metric(steps, "int8", "size_ratio")).isLessThan(0.30);
+        assertThat(metric(steps, "int8", "ppl_ratio")).isPositive();
+        assertThat(metric(steps, "int8", "within_budget")).isEqualTo(metric(steps, "int8", "ppl_ratio") <= 1.02 ? 1.0 : 0.0);
+        assertThat(out(steps, "serve", "answer")).isNotNull();
+        assertThat(metric(steps, "serve", "completion_tokens")).isGreaterThanOrEqualTo(1);
+        try (io.llmagentos.quantization.runtime.OrtCausalLm lm = io.llmagentos.quantization.runtime.OrtCausalLm.open(int8)) {
             assertThat(lm.metadata()).containsKey("agentos.quantization");
         }
+
+        // the same demo again under the same --out: every step is a cache hit of the first run
+        Result again = run(args);
+        assertThat(again.exit()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).contains("(10 of 10 steps from the cache)")
+                .containsPattern("(?m)^teacher +pretrain +CACHED +[0-9.]+ +hit +val_ppl_initial");
+        Path second;
+        try (Stream<Path> s = Files.list(tmp)) {
+            second = s.filter(p -> p.getFileName().toString().startsWith("demo-") && !p.equals(run)).findFirst()
+                    .orElseThrow();
+        }
+        JsonNode s2 = JsonFields.MAPPER.readTree(second.resolve("demo-summary.json").toFile()).get("steps");
+        s2.fields().forEachRemaining(e -> {
+            assertThat(e.getValue().get("status").asText()).as(e.getKey()).isEqualTo("CACHED");
+            assertThat(e.getValue().get("cached_from").asText()).isEqualTo(run.getFileName() + "/" + e.getKey());
+        });
+        assertThat(out(s2, "int8", "model")).isEqualTo(int8.toString());
+    }
+
+    private static String out(JsonNode steps, String step, String name) {
+        JsonNode v = steps.path(step).path("outputs").get(name);
+        assertThat(v).as("output %s of step %s", name, step).isNotNull();
+        return v.asText();
+    }
+
+    private static double metric(JsonNode steps, String step, String name) {
+        JsonNode v = steps.path(step).path("metrics").get(name);
+        assertThat(v).as("metric %s of step %s", name, step).isNotNull();
+        return v.asDouble();
     }
 
     @Test

@@ -33,6 +33,14 @@ class PostgresTest {
 
     @Test
     void pipelineRunsRetriesAndCachesOnPostgres() throws Exception {
+        try (MetadataDb db = MetadataDb.open(pg.url())) {
+            assertThat(db.isSqlite()).isFalse();
+        }
+        pipelineRunsRetriesAndCaches(pg.url(), dir);
+    }
+
+    /** The pipeline both databases must pass (SqliteTest runs it on SQLite). */
+    static void pipelineRunsRetriesAndCaches(String url, Path dir) throws Exception {
         Path marker = dir.resolve("tries.txt");
         PipelineSpec spec = Pipelines.load(dir, "pg.yaml", """
                 pipeline: onpg
@@ -41,8 +49,7 @@ class PostgresTest {
                   flaky: {uses: fault, with: {mode: flaky, fail_times: 1, marker: "%s"}, retries: 1, backoff: 100ms}
                   b: {uses: fault, with: {value: "${steps.a.outputs.value}-${steps.flaky.outputs.value}"}}
                 """.formatted(marker));
-        try (MetadataDb db = MetadataDb.open(pg.url())) {
-            assertThat(db.isSqlite()).isFalse();
+        try (MetadataDb db = MetadataDb.open(url)) {
             RunReport r = Pipelines.run(db, dir.resolve("runs"), spec);
             assertThat(r.status()).isEqualTo("SUCCEEDED");
             assertThat(step(r, "flaky").tries()).isEqualTo(2);

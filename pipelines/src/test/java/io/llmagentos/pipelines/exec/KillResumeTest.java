@@ -7,11 +7,9 @@ import io.llmagentos.pipelines.db.MetadataDb;
 import io.llmagentos.pipelines.db.Rows;
 import io.llmagentos.pipelines.tracking.MlflowServer;
 import io.llmagentos.pipelines.tracking.MlflowTracking;
-import io.llmagentos.pipelines.tracking.Tracking;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -81,10 +79,25 @@ class KillResumeTest {
 
             try (MetadataDb d = MetadataDb.open(db)) {
                 assertThat(d.getRun(runId).status()).isEqualTo("RUNNING");
-                Tracking t = mlflow == null ? Tracking.NONE : new MlflowTracking(mlflow.uri());
-                Executor ex = new Executor(d, io.llmagentos.pipelines.stage.StageRegistry.load(), t,
-                        new Executor.Config(dir.resolve("runs"), 0, Duration.ofSeconds(30), List.of(), System.out, true));
-                RunReport r = ex.execute(runId);
+            }
+            // resume as a user would: agentos pipeline resume RUN, in a JVM of its own
+            List<String> resume = new ArrayList<>(cmd.subList(0, 4));
+            resume.addAll(List.of("pipeline", "resume", runId, "--db", db, "--runs", dir.resolve("runs").toString()));
+            if (mlflow != null) {
+                resume.add("--tracking-uri");
+                resume.add(mlflow.uri());
+            }
+            Process resumed = new ProcessBuilder(resume).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("resume.log").toFile()).start();
+            assertThat(resumed.waitFor(180, TimeUnit.SECONDS)).as("resume finished").isTrue();
+            String resumeLog = Files.readString(dir.resolve("resume.log"));
+            assertThat(resumed.exitValue()).as(resumeLog).isZero();
+            assertThat(resumeLog).contains("(resumed; 1 interrupted try will run again)")
+                    .containsPattern("\\[cache\\] first +finished before this resume")
+                    .containsPattern("(?m)^run " + runId + " SUCCEEDED");
+            try (MetadataDb d = MetadataDb.open(db)) {
+                RunReport r = io.llmagentos.core.json.JsonFields.MAPPER.readValue(
+                        Path.of(d.getRun(runId).runDir()).resolve("run.json").toFile(), RunReport.class);
                 assertThat(r.status()).isEqualTo("SUCCEEDED");
                 assertThat(step(r, "first").status()).isEqualTo("SUCCEEDED");
                 assertThat(step(r, "first").tries()).isEqualTo(1);

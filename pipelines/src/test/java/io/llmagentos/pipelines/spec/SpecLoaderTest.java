@@ -56,10 +56,16 @@ class SpecLoaderTest {
     }
 
     @Test
-    void theShippedDemoPipelineIsValid() throws Exception {
-        Path demo = Path.of(System.getProperty("agentos.repo.root", "..")).resolve("configs/pipelines/demo.yaml");
-        PipelineSpec s = loader.load(demo, Map.of());
-        assertThat(s.steps().keySet()).contains("data", "prep", "tokenizer", "shards", "teacher", "sft", "lora");
+    void theShippedPipelinesAreValid() throws Exception {
+        Path dir = Path.of(System.getProperty("agentos.repo.root", "..")).resolve("configs/pipelines");
+        PipelineSpec s = loader.load(dir.resolve("demo.yaml"), Map.of());
+        assertThat(s.topologicalOrder()).containsExactly("data", "prep", "tokenizer", "shards", "teacher", "generate",
+                "student", "onnx", "int8", "serve");
+        assertThat(s.steps().get("student").with()).containsEntry("student.config.hidden_size", "96");
+        PipelineSpec f = loader.load(dir.resolve("finetune.yaml"), Map.of("teacher", "/some/checkpoint"));
+        assertThat(f.steps().keySet()).containsExactlyInAnyOrder("data", "sft", "lora");
+        assertThatThrownBy(() -> loader.load(dir.resolve("finetune.yaml"), Map.of()))
+                .hasMessageContaining("finetune.yaml").hasMessageContaining("teacher");
     }
 
     @Test
