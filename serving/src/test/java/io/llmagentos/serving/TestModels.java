@@ -38,15 +38,24 @@ public final class TestModels {
     }
 
     /** The export of the random model with {@code seed} (layers 2, hidden 64, 4 heads over 2 kv heads, context 256). */
-    public static synchronized Path exported(long seed) throws Exception {
-        Path p = MADE.get(seed);
+    public static Path exported(long seed) throws Exception {
+        return exported(seed, 256);
+    }
+
+    /**
+     * The same model with a longer context: requests of over 1,000 tokens stay in flight long enough, whatever the
+     * machine's speed, for tests that must catch them running (drain, deadlines).
+     */
+    public static synchronized Path exported(long seed, int context) throws Exception {
+        long key = seed * 100_003 + context;
+        Path p = MADE.get(key);
         if (p == null) {
             if (root == null) {
                 root = new TempDirectory("serving-models");
                 Runtime.getRuntime().addShutdownHook(new Thread(root::close));
             }
-            p = build(root.path(), seed);
-            MADE.put(seed, p);
+            p = build(root.path(), seed, context);
+            MADE.put(key, p);
         }
         return p;
     }
@@ -60,11 +69,11 @@ public final class TestModels {
         return tokenizer;
     }
 
-    private static Path build(Path dir, long seed) throws Exception {
+    private static Path build(Path dir, long seed, int context) throws Exception {
         Tokenizer tok = tokenizer();
         int eos = tok.tokenId(EOS).getAsInt();
-        LlamaConfig c = LlamaConfig.of(tok.vocabSize(), 64, 128, 2, 4, 2, 256).withTokenIds(eos, List.of(eos), eos);
-        Path ckpt = dir.resolve("checkpoint-" + seed);
+        LlamaConfig c = LlamaConfig.of(tok.vocabSize(), 64, 128, 2, 4, 2, context).withTokenIds(eos, List.of(eos), eos);
+        Path ckpt = dir.resolve("checkpoint-" + seed + "-" + context);
         try (LlamaModel m = LlamaModel.random(c, seed, Device.cpu())) {
             SplittableRandom r = new SplittableRandom(seed + 1);
             for (String name : c.expectedTensors().keySet()) {
@@ -82,7 +91,7 @@ public final class TestModels {
                 w.commit();
             }
         }
-        Path out = dir.resolve("onnx-" + seed);
+        Path out = dir.resolve(context == 256 ? "onnx-" + seed : "onnx-" + seed + "-ctx" + context);
         new OnnxExporter(OnnxExportConfig.defaults()).export(ckpt, out, ProgressListener.NONE);
         return out;
     }

@@ -14,14 +14,21 @@ public final class ApiException extends RuntimeException {
     private final String param;
     private final String code;
     private final int retryAfterSeconds;
+    private final long retryAfterMillis;
 
     public ApiException(int status, String type, String code, String param, String message, int retryAfterSeconds) {
+        this(status, type, code, param, message, retryAfterSeconds, 0);
+    }
+
+    private ApiException(int status, String type, String code, String param, String message, int retryAfterSeconds,
+                         long retryAfterMillis) {
         super(message);
         this.status = status;
         this.type = type;
         this.code = code;
         this.param = param;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.retryAfterMillis = retryAfterMillis;
     }
 
     public static ApiException invalid(String param, String message) {
@@ -45,8 +52,14 @@ public final class ApiException extends RuntimeException {
         return new ApiException(401, "invalid_request_error", "invalid_api_key", null, message, 0);
     }
 
-    public static ApiException queueFull(String message, int retryAfterSeconds) {
-        return new ApiException(429, "rate_limit_exceeded", "queue_full", null, message, retryAfterSeconds);
+    /**
+     * 429 with {@code Retry-After} (whole seconds, HTTP's header) and {@code retry-after-ms} (the header OpenAI's API
+     * sends and its clients prefer): when a batch slot is expected to free.
+     */
+    public static ApiException queueFull(String message, long retryAfterMillis) {
+        int seconds = (int) Math.max(1, (retryAfterMillis + 999) / 1000);
+        return new ApiException(429, "rate_limit_exceeded", "queue_full", null, message, seconds,
+                Math.max(1, retryAfterMillis));
     }
 
     public static ApiException tooLarge(String message) {
@@ -86,6 +99,11 @@ public final class ApiException extends RuntimeException {
 
     public int retryAfterSeconds() {
         return retryAfterSeconds;
+    }
+
+    /** Milliseconds for {@code retry-after-ms}; 0 = not sent. */
+    public long retryAfterMillis() {
+        return retryAfterMillis;
     }
 
     /** The response body. */

@@ -102,6 +102,12 @@ public final class OpenAiApi {
         if (!accepting.getAsBoolean()) {
             throw ApiException.shuttingDown();
         }
+        ServedModel current = slot.peek();
+        if (current != null && current.engine().atCapacity()) {
+            // shed before reading, parsing and tokenizing: under overload the 429s must not take the cores
+            QueueFullException e = current.engine().refusal();
+            throw ApiException.queueFull(e.getMessage(), e.retryAfterMillis());
+        }
         long declared = ctx.req().getContentLengthLong();
         if (declared > config.maxBodyBytes()) {
             throw ApiException.tooLarge("the request body is " + declared + " bytes; this server takes at most "
@@ -124,7 +130,7 @@ public final class OpenAiApi {
             try {
                 handle = model.engine().submit(p.request, events);
             } catch (QueueFullException e) {
-                throw ApiException.queueFull(e.getMessage(), e.retryAfterSeconds());
+                throw ApiException.queueFull(e.getMessage(), e.retryAfterMillis());
             } catch (ParameterException e) {
                 throw ApiException.contextLength(e.param(), e.getMessage());
             } catch (IllegalStateException e) {

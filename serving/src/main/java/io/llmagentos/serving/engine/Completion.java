@@ -10,9 +10,11 @@ package io.llmagentos.serving.engine;
  * @param queueNanos       time from submission to the start of its prefill
  * @param firstTokenNanos  time from submission to its first token (0 when none was made)
  * @param totalNanos       time from submission to the end
+ * @param engineSteps      decode steps the engine ran from its submission to its end (its wait and its own steps):
+ *                         its latency in steps, which the admission rule bounds whatever the CPU's speed
  */
 public record Completion(int[] tokens, String text, FinishReason finishReason, int promptTokens, long queueNanos,
-                         long firstTokenNanos, long totalNanos) {
+                         long firstTokenNanos, long totalNanos, long engineSteps) {
     public int completionTokens() {
         return tokens.length;
     }

@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory per sequence is bounded: its cache holds at most {@code contextLength} positions
  * ({@link OnnxLm#cacheBytes}) and it ends with {@link FinishReason#LENGTH} at that length. At most
- * {@link EngineConfig#capacity()} sequences are held; {@link #submit} refuses more.
+ * {@link EngineConfig#capacity()} sequences are held, and a sequence waits for a batch slot only when one frees
+ * within its own length ({@link #admissible}); {@link #submit} refuses the rest, so an admitted sequence's latency
+ * stays within about twice its decode time.
  */
 public final class DecodeEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DecodeEngine.class);
@@ -39,7 +41,10 @@ public final class DecodeEngine implements AutoCloseable {
     private final AtomicInteger running = new AtomicInteger();
     private final Thread thread;
     private volatile boolean closing;
-    private volatile double avgSeconds = 1.0;   // EWMA of request durations, for Retry-After
+    private volatile double stepNanos = 1e6;    // EWMA of decode step times, for Retry-After
+    private volatile long steps;                // decode steps run (engine thread writes)
+    private final Object admission = new Object();
+    private volatile int[] remaining = new int[0]; // tokens left per running sequence, ascending (engine thread writes)
 
     public DecodeEngine(OnnxLm lm, Tokenizer tokenizer, int contextLength, EngineConfig config, EngineObserver observer) {
         this.lm = lm;
@@ -76,15 +81,82 @@ public final class DecodeEngine implements AutoCloseable {
                 throw new ParameterException("prompt", "token id " + t + " is outside the vocabulary [0, " + lm.vocab() + ")");
             }
         }
-        if (held.incrementAndGet() > config.capacity()) {
-            held.decrementAndGet();
-            int retry = (int) Math.max(1, Math.ceil(avgSeconds * (1 + pending.size()) / config.maxBatch()));
-            throw new QueueFullException("the server is at capacity (" + config.maxBatch() + " running, "
-                    + config.maxQueued() + " waiting); retry after " + retry + " s", retry);
+        synchronized (admission) {
+            int[] waiting = pending.stream().mapToInt(w -> w.req.params().maxTokens()).toArray();
+            if (!admissible(config, held.get(), remaining, waiting, request.params().maxTokens())) {
+                throw refusal();
+            }
+            held.incrementAndGet();
         }
         Sequence s = new Sequence(request, listener);
         pending.add(s);
         return s;
+    }
+
+    /**
+     * The admission rule: a sequence is taken when it can start within its own length. Its start is estimated
+     * in decode steps from the tokens the running sequences have left and the {@code max_tokens} of those already
+     * waiting, each waiter taking the batch slot that frees first (first come, first served):
+     * <pre>
+     *   slot_j  = tokens left of running sequence j (0 for a free slot), j &lt; maxBatch
+     *   for each waiter w in order:  j = argmin slot;  slot_j += maxTokens_w
+     *   start   = min slot;   admit  iff  held &lt; capacity  and  start &lt;= maxTokens
+     * </pre>
+     * An admitted sequence so waits at most its own decode time and its latency stays within about twice that,
+     * however long the sequences ahead of it are; the rest are refused at once (429 with Retry-After) instead of
+     * queueing behind long requests. Tokens left are a bound (a stop token may end a sequence sooner), so the
+     * estimate errs towards refusing.
+     *
+     * @param config    the batch size and capacity
+     * @param held      sequences held now (running + waiting)
+     * @param remaining tokens left of each running sequence, ascending
+     * @param waiting   max_tokens of the sequences waiting for a slot, in order
+     * @param maxTokens the newcomer's max_tokens
+     */
+    static boolean admissible(EngineConfig config, int held, int[] remaining, int[] waiting, int maxTokens) {
+        if (held >= config.capacity()) {
+            return false;
+        }
+        long[] slot = new long[config.maxBatch()];
+        for (int j = 0; j < Math.min(slot.length, remaining.length); j++) {
+            slot[j] = remaining[j];
+        }
+        for (int w : waiting) {
+            slot[argmin(slot)] += w;
+        }
+        return slot[argmin(slot)] <= maxTokens;
+    }
+
+    private static int argmin(long[] v) {
+        int best = 0;
+        for (int j = 1; j < v.length; j++) {
+            if (v[j] < v[best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * True when {@link #submit} would refuse a sequence now: callers check it before they parse and tokenize a
+     * request, so that shedding load costs almost nothing and leaves the cores to the admitted requests ({@link
+     * #submit} still decides, under the race).
+     */
+    public boolean atCapacity() {
+        return held.get() >= config.capacity();
+    }
+
+    /**
+     * The refusal {@link #submit} throws, with when to retry: when the running sequence with the fewest tokens left
+     * ends ({@code tokens left × the recent decode step time}), which frees a slot or a place to wait.
+     */
+    public QueueFullException refusal() {
+        int[] r = remaining;
+        long steps = r.length == 0 ? 1 : Math.max(1, r[0]);
+        long ms = Math.min(60_000, Math.max(1, Math.round(steps * stepNanos / 1e6)));
+        return new QueueFullException("the server is at capacity (" + config.maxBatch() + " running, at most "
+                + config.maxQueued() + " waiting, and only while a slot frees within the request's max_tokens); retry "
+                + "after " + ms + " ms", ms);
     }
 
     /** Generates one sequence and waits for it (tests, the CLI's smoke request). */
@@ -135,6 +207,7 @@ public final class DecodeEngine implements AutoCloseable {
         final GenerationRequest req;
         final GenerationListener listener;
         final long submitted = System.nanoTime();
+        final long submittedStep = steps;
         final Sampler sampler;
         final TextStream text;
         int[] out;
@@ -170,8 +243,26 @@ public final class DecodeEngine implements AutoCloseable {
                 List<Sequence> joined = new ArrayList<>();
                 List<KvBatch> joinedCaches = new ArrayList<>();
                 while (active.size() + joined.size() < config.maxBatch()) {
-                    Sequence s = active.isEmpty() && joined.isEmpty()
-                            ? pending.pollFirst(50, TimeUnit.MILLISECONDS) : pending.pollFirst();
+                    if (active.isEmpty() && joined.isEmpty()) {
+                        // idle: wait for work, then take it the same way as below
+                        Sequence w = pending.pollFirst(50, TimeUnit.MILLISECONDS);
+                        if (w == null) {
+                            break;
+                        }
+                        pending.addFirst(w);
+                    }
+                    Sequence s;
+                    synchronized (admission) {
+                        // leaving the queue and entering the tokens-left list in one step, so that admission sees
+                        // every sequence in one of the two
+                        s = pending.pollFirst();
+                        if (s != null) {
+                            List<Sequence> now = new ArrayList<>(active);
+                            now.addAll(joined);
+                            now.add(s);
+                            publishRemaining(now);
+                        }
+                    }
                     if (s == null) {
                         break;
                     }
@@ -222,6 +313,7 @@ public final class DecodeEngine implements AutoCloseable {
                     changed = false;
                 }
                 running.set(active.size());
+                publishRemaining(active);
                 if (active.isEmpty()) {
                     if (closing && pending.isEmpty()) {
                         break;
@@ -232,6 +324,7 @@ public final class DecodeEngine implements AutoCloseable {
                 for (Sequence s : active) {
                     changed |= s.finished;
                 }
+                publishRemaining(active);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -247,6 +340,7 @@ public final class DecodeEngine implements AutoCloseable {
                 }
                 changed = false;
                 running.set(0);
+                remaining = new int[0];
             }
         }
         if (batch != null) {
@@ -261,6 +355,20 @@ public final class DecodeEngine implements AutoCloseable {
             finish(s, FinishReason.CANCELLED);
         }
         running.set(0);
+    }
+
+    /** Publishes the tokens each running (or joining) sequence has left, for {@link #admissible}. */
+    private void publishRemaining(List<Sequence> active) {
+        int[] r = new int[active.size()];
+        int n = 0;
+        for (Sequence s : active) {
+            if (!s.finished) {
+                r[n++] = Math.max(0, Math.min(s.req.params().maxTokens() - s.generated, contextLength - 1 - s.position));
+            }
+        }
+        r = Arrays.copyOf(r, n);
+        Arrays.sort(r);
+        remaining = r;
     }
 
     /** Runs the prompt, chooses the first token; returns the sequence's cache, or null when it already ended. */
@@ -310,7 +418,10 @@ public final class DecodeEngine implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         OnnxLm.Step step = lm.forward(b, 1, ids, pos, mask, batch);
-        observer.onDecodeStep(b, System.nanoTime() - t0);
+        long took = System.nanoTime() - t0;
+        observer.onDecodeStep(b, took);
+        stepNanos = 0.9 * stepNanos + 0.1 * took;
+        steps++;
         batch.close();
         float[] logits = step.logits();
         for (int r = 0; r < b; r++) {
@@ -381,9 +492,9 @@ public final class DecodeEngine implements AutoCloseable {
             }
         }
         long now = System.nanoTime();
-        avgSeconds = 0.9 * avgSeconds + 0.1 * ((now - s.submitted) / 1e9);
         Completion c = new Completion(Arrays.copyOf(s.out, s.generated), s.text.text(), reason, s.req.prompt().length,
-                s.started - s.submitted, s.generated == 0 ? 0 : s.firstToken - s.submitted, now - s.submitted);
+                s.started - s.submitted, s.generated == 0 ? 0 : s.firstToken - s.submitted, now - s.submitted,
+                steps - s.submittedStep);
         try {
             s.listener.onComplete(c);
         } catch (RuntimeException e) {

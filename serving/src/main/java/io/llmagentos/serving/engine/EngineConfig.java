@@ -4,12 +4,14 @@ package io.llmagentos.serving.engine;
  * How a {@link DecodeEngine} schedules work.
  *
  * @param maxBatch   sequences decoded together in one ONNX Runtime call (continuous batching), >= 1
- * @param maxQueued  sequences that may wait for a batch slot; more are refused with {@link QueueFullException}
+ * @param maxQueued  sequences that may wait for a batch slot; more are refused with {@link QueueFullException}, and
+ *                   so is a would-be waiter for whom no slot frees within its own max_tokens
  * @param threads    ONNX Runtime intra-op threads
  */
 public record EngineConfig(int maxBatch, int maxQueued, int threads) {
     public static final String MAX_BATCH_DOC = "Sequences decoded together in one ONNX Runtime call (continuous batching).";
-    public static final String MAX_QUEUED_DOC = "Requests that may wait for a batch slot; beyond them the server answers 429.";
+    public static final String MAX_QUEUED_DOC = "Requests that may wait for a batch slot (each only if a slot frees for it "
+            + "within its own max_tokens); beyond them the server answers 429 with Retry-After.";
     public static final String THREADS_DOC = "ONNX Runtime intra-op threads (default: all cores).";
 
     public EngineConfig {

@@ -108,16 +108,17 @@ class LifecycleTest {
 
     @Test
     void shutdownDrainsInFlightRequestsAndRefusesNewOnes() throws Exception {
-        // one sequence at a time, five waiting: the drain takes a while, long enough to be watched
-        ServerConfig cfg = ServerConfig.defaults().withModelName("m").withEngine(new EngineConfig(1, 8, 1));
+        // equal lengths: a waiter is admitted only while a slot frees within its own length, i.e. one per slot, so six
+        // in flight are three decoded together and three waiting; 1,500 tokens each, so the drain takes a while
+        ServerConfig cfg = ServerConfig.defaults().withModelName("m").withEngine(new EngineConfig(3, 8, 1));
         ExecutorService pool = Executors.newFixedThreadPool(8);
-        ServingServer server = ServingServer.start(TestModels.exported(11), cfg);
+        ServingServer server = ServingServer.start(TestModels.exported(11, 2048), cfg);
         try {
             Http http = new Http(server.baseUri(), null);
             List<Future<Http.Response>> inFlight = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 boolean stream = i % 2 == 0;
-                inFlight.add(pool.submit(() -> http.post("/v1/completions", completion(200, stream))));
+                inFlight.add(pool.submit(() -> http.post("/v1/completions", completion(1500, stream))));
             }
             long t0 = System.nanoTime();
             while (server.inFlight() < 6 && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10)) {
@@ -153,15 +154,17 @@ class LifecycleTest {
 
     @Test
     void aRequestPastItsDeadlineGets504() throws Exception {
-        ServerConfig cfg = ServerConfig.defaults().withModelName("m").withEngine(new EngineConfig(1, 4, 1))
+        // two run, two wait for them (each waiter's slot frees within its own length, so both are admitted); the
+        // waiters need 3,000 decode steps, far more than 300 ms on any machine
+        ServerConfig cfg = ServerConfig.defaults().withModelName("m").withEngine(new EngineConfig(2, 4, 1))
                 .withLimits(1 << 20, 0, 0, Duration.ofMillis(300));
-        try (ServingServer server = ServingServer.start(TestModels.exported(11), cfg)) {
+        try (ServingServer server = ServingServer.start(TestModels.exported(11, 2048), cfg)) {
             Http http = new Http(server.baseUri(), null);
-            ExecutorService pool = Executors.newFixedThreadPool(3);
+            ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 List<Future<Http.Response>> fs = new ArrayList<>();
-                for (int i = 0; i < 3; i++) {
-                    fs.add(pool.submit(() -> http.post("/v1/completions", completion(250, false))));
+                for (int i = 0; i < 4; i++) {
+                    fs.add(pool.submit(() -> http.post("/v1/completions", completion(1500, false))));
                 }
                 int timeouts = 0;
                 for (Future<Http.Response> f : fs) {

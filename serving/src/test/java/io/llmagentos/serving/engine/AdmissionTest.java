@@ -1,0 +1,39 @@
+package io.llmagentos.serving.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The engine's admission rule ({@link DecodeEngine#admissible}): wait only for a slot that frees in time. */
+class AdmissionTest {
+    private static final EngineConfig BATCH_2_QUEUE_4 = new EngineConfig(2, 4, 1);
+
+    @Test
+    void aFreeSlotAdmitsAnyLength() {
+        assertThat(DecodeEngine.admissible(BATCH_2_QUEUE_4, 1, new int[] {500}, new int[0], 1)).isTrue();
+        assertThat(DecodeEngine.admissible(BATCH_2_QUEUE_4, 0, new int[0], new int[0], 1)).isTrue();
+    }
+
+    @Test
+    void aWaiterIsAdmittedOnlyWhenASlotFreesWithinItsOwnLength() {
+        // running sequences have 30 and 80 tokens left: the first slot frees after 30 steps
+        int[] running = {30, 80};
+        assertThat(DecodeEngine.admissible(BATCH_2_QUEUE_4, 2, running, new int[0], 30)).isTrue();
+        assertThat(DecodeEngine.admissible(BATCH_2_QUEUE_4, 2, running, new int[0], 29)).as("would wait longer than it runs")
+                .isFalse();
+        // one waiter of 40 takes the slot at 30 (until 70); the next slot frees at 70
+        assertThat(DecodeEngine.admissible(BATCH_2_QUEUE_4, 3, running, new int[] {40}, 70)).isTrue();
+        assertThat(DecodeEngine.admissible(BATCH_2_QUEUE_4, 3, running, new int[] {40}, 69)).isFalse();
+        // waiters that have not joined yet count against free slots too (a burst at an idle engine)
+        assertThat(DecodeEngine.admissible(BATCH_2_QUEUE_4, 2, new int[0], new int[] {50, 50}, 50)).isTrue();
+        assertThat(DecodeEngine.admissible(BATCH_2_QUEUE_4, 2, new int[0], new int[] {50, 50}, 49)).isFalse();
+    }
+
+    @Test
+    void nothingIsAdmittedAtCapacity() {
+        assertThat(DecodeEngine.admissible(BATCH_2_QUEUE_4, 6, new int[] {1, 1}, new int[] {1, 1, 1, 1}, 1000))
+                .isFalse();
+        assertThat(DecodeEngine.admissible(new EngineConfig(4, 0, 1), 4, new int[] {1, 1, 1, 1}, new int[0], 1000))
+                .as("no queue: a full batch refuses").isFalse();
+    }
+}
