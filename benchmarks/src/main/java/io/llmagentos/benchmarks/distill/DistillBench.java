@@ -55,8 +55,8 @@ public final class DistillBench {
             + "N steps), --student-config FILE (default configs/distill/student-half.yaml), --student-steps N (600), "
             + "--timing-steps N (12), --rounds N (3), --alpha A (0.5), --temperature T (2), --top-k K (32), "
             + "--seeds 42,43, --variants plain,online,offline, --windows N (training windows of the ablation; 0 = all; default "
-            + "student-steps x 8), --lr LR (3e-3), --min-lr LR (3e-4), --parts timing,ablation, --threads N (2), "
-            + "--work DIR, --keep";
+            + "student-steps x 8), --lr LR (3e-3), --min-lr LR (3e-4), --parts timing,ablation, --tag TAG (suffix of the "
+            + "results file), --seeds-for VARIANT=S1,S2 (that variant on only these seeds), --threads N (2), --work DIR, --keep";
 
     private Path data;
     private Path teacher;
@@ -77,6 +77,8 @@ public final class DistillBench {
     private String lr = "3e-3";
     private String minLr = "3e-4";
     private List<String> parts = List.of("timing", "ablation");
+    private String tag;
+    private final Map<String, List<Long>> seedsFor = new LinkedHashMap<>();
 
     private final Path repo = Path.of(System.getProperty("agentos.repo.root", "."));
     private Path work;
@@ -113,6 +115,14 @@ public final class DistillBench {
                 case "--windows" -> b.windows = Integer.parseInt(args[++i]);
                 case "--lr" -> b.lr = args[++i];
                 case "--min-lr" -> b.minLr = args[++i];
+                case "--tag" -> b.tag = args[++i];
+                case "--seeds-for" -> {
+                    String[] kv = args[++i].split("=", 2);
+                    if (kv.length != 2) {
+                        throw new IllegalArgumentException("--seeds-for expects VARIANT=S1,S2 (got " + args[i] + ")");
+                    }
+                    b.seedsFor.put(kv[0].trim(), Arrays.stream(kv[1].split(",")).map(x -> Long.parseLong(x.trim())).toList());
+                }
                 case "--parts" -> b.parts = Arrays.stream(args[++i].split(",")).map(String::trim).toList();
                 default -> throw new IllegalArgumentException("unknown option " + a + "; " + USAGE);
             }
@@ -165,7 +175,8 @@ public final class DistillBench {
         }
         boolean timing = parts.contains("timing");
         boolean ablation = parts.contains("ablation");
-        String name = timing && ablation ? "distill" : timing ? "distill-timing" : "distill-ablation";
+        String name = (timing && ablation ? "distill" : timing ? "distill-timing" : "distill-ablation")
+                + (tag == null ? "" : "-" + tag);
         BenchReport r = new BenchReport(name, "knowledge distillation: "
                 + (timing ? "step time of online and offline KD against plain training" : "")
                 + (timing && ablation ? ", and " : "") + (ablation ? "the ablation with and without KD" : "")
@@ -184,12 +195,19 @@ public final class DistillBench {
 
         // ---- the offline store, once (its cost is paid once per teacher, shards and settings)
         Path store = work.resolve("teacher-top" + topK);
-        long t0 = System.nanoTime();
-        int storeWindows = prepareStore(teacherDir, store, spec);
-        double storeSeconds = (System.nanoTime() - t0) / 1e9;
-        long storeBytes = dirBytes(store);
-        System.out.printf(Locale.ROOT, "teacher top-%d store: %,d windows, %.1f MB, %.1f s%n", topK, storeWindows,
-                storeBytes / 1e6, storeSeconds);
+        int storeWindows;
+        double storeSeconds = 0;
+        long storeBytes = 0;
+        if (timing || variants.contains("offline")) {
+            long t0 = System.nanoTime();
+            storeWindows = prepareStore(teacherDir, store, spec);
+            storeSeconds = (System.nanoTime() - t0) / 1e9;
+            storeBytes = dirBytes(store);
+            System.out.printf(Locale.ROOT, "teacher top-%d store: %,d windows, %.1f MB, %.1f s%n", topK, storeWindows,
+                    storeBytes / 1e6, storeSeconds);
+        } else {
+            storeWindows = ablationWindows();
+        }
 
         if (timing) {
             timing(r, teacherDir, spec, store, storeWindows, storeSeconds, storeBytes);
@@ -250,10 +268,13 @@ public final class DistillBench {
     private void ablation(BenchReport r, Path teacherDir, StudentSpec spec, Path store, int storeWindows,
             List<MultipleChoice.Question> questions) throws IOException {
         Map<String, List<Retention.Report>> reports = new LinkedHashMap<>();
-        Map<String, List<boolean[]>> correct = new LinkedHashMap<>();
+        Map<String, Map<Long, boolean[]>> correct = new LinkedHashMap<>();
         boolean[] teacherOk = null;
         for (long seed : seeds) {
             for (String v : variants) {
+                if (seedsFor.containsKey(v) && !seedsFor.get(v).contains(seed)) {
+                    continue;
+                }
                 Path out = work.resolve("ablation-" + v + "-" + seed);
                 long ts = System.nanoTime();
                 Distiller.Result res = new Distiller(teacherDir, spec, config(v, out, store, storeWindows, studentSteps,
@@ -262,8 +283,8 @@ public final class DistillBench {
                 reports.computeIfAbsent(v, x -> new ArrayList<>()).add(rep);
                 try (Checkpoint c = Checkpoint.open(res.training().finalCheckpoint());
                      LlamaModel m = LlamaModel.load(c, ai.djl.Device.cpu())) {
-                    correct.computeIfAbsent(v, x -> new ArrayList<>())
-                            .add(McStats.pmiCorrect(m, c.tokenizer(), questions, 16, rep.student().task()));
+                    correct.computeIfAbsent(v, x -> new LinkedHashMap<>())
+                            .put(seed, McStats.pmiCorrect(m, c.tokenizer(), questions, 16, rep.student().task()));
                 }
                 if (teacherOk == null) {
                     try (Checkpoint c = Checkpoint.open(teacherDir); LlamaModel m = LlamaModel.load(c, ai.djl.Device.cpu())) {
@@ -295,9 +316,9 @@ public final class DistillBench {
                 tk, nq, McStats.binomialUpper(tk, nq, any.teacher().task().chance()), any.teacher().task().chance()));
         for (var e : reports.entrySet()) {
             List<Retention.Report> l = e.getValue();
-            List<boolean[]> ok = correct.get(e.getKey());
+            Map<Long, boolean[]> ok = correct.get(e.getKey());
             int right = 0;
-            for (boolean[] o : ok) {
+            for (boolean[] o : ok.values()) {
                 right += McStats.count(o);
             }
             double[] ci = McStats.wilson(right, nq * ok.size(), 1.96);
@@ -315,24 +336,30 @@ public final class DistillBench {
             row.put("bytes_ratio", l.get(0).bytesRatio());
             row.put("speed_ratio", mean(l, Retention.Report::speedRatio));
             if (!e.getKey().equals("plain") && correct.containsKey("plain")) {
-                // paired over (seed, question): only KD right vs only plain right
+                // paired over (seed, question) on the seeds both ran: only KD right vs only plain right
                 int onlyKd = 0;
                 int onlyPlain = 0;
-                List<boolean[]> base = correct.get("plain");
-                for (int s = 0; s < ok.size(); s++) {
+                int paired = 0;
+                Map<Long, boolean[]> base = correct.get("plain");
+                for (var se : ok.entrySet()) {
+                    boolean[] b0 = base.get(se.getKey());
+                    if (b0 == null) {
+                        continue;
+                    }
+                    paired++;
                     for (int q = 0; q < nq; q++) {
-                        onlyKd += ok.get(s)[q] && !base.get(s)[q] ? 1 : 0;
-                        onlyPlain += !ok.get(s)[q] && base.get(s)[q] ? 1 : 0;
+                        onlyKd += se.getValue()[q] && !b0[q] ? 1 : 0;
+                        onlyPlain += !se.getValue()[q] && b0[q] ? 1 : 0;
                     }
                 }
-                r.note(String.format(Locale.ROOT, "%s vs plain, paired over %d seeds x %d questions: %d right only with "
-                                + "KD, %d only without; exact McNemar p = %.3g", e.getKey(), ok.size(), nq, onlyKd,
+                r.note(String.format(Locale.ROOT, "%s vs plain, paired over %d seed(s) x %d questions: %d right only with "
+                                + "KD, %d only without; exact McNemar p = %.3g", e.getKey(), paired, nq, onlyKd,
                         onlyPlain, McStats.mcnemarExact(onlyKd, onlyPlain)));
             }
         }
         r.param("ablation", studentSteps + " steps x batch 8 x " + seq + " tokens on the first " + storeWindows
                 + " training windows (all variants), lr " + lr + " cosine to " + minLr + ", warm-up "
-                + Math.max(1, studentSteps / 10) + ", seeds " + seeds);
+                + Math.max(1, studentSteps / 10) + ", seeds " + seeds + (seedsFor.isEmpty() ? "" : " (" + seedsFor + " only)"));
         r.param("task", "multiple-choice accuracy on " + nq + " questions (chance "
                 + String.format(Locale.ROOT, "%.3f", any.teacher().task().chance()) + ") of the choices as continuations "
                 + "of 'Question: ...\\nAnswer:', scored by PMI against the null question '?' (task_acc, with its 95 % "
@@ -374,17 +401,21 @@ public final class DistillBench {
 
     /** Writes the store the offline runs share; returns its windows (the ablation's data for every variant). */
     private int prepareStore(Path teacherDir, Path store, StudentSpec spec) throws IOException {
-        int windows;
-        try (ShardData d = new ShardData(shards, seq, 0.05, Integer.MAX_VALUE, null)) {
-            int want = this.windows == null ? studentSteps * 8 : this.windows;
-            windows = want <= 0 ? d.trainSize() : Math.min(d.trainSize(), want);
-        }
+        int windows = ablationWindows();
         Path out = work.resolve("store-run");
         DistillConfig c = config("offline", out, store, windows, 1, 42, false);
         new Distiller(teacherDir, spec, c, new LineProgress(), MetricsListener.NONE).run(false);
         Files2.deleteRecursively(out);
         try (TeacherStore s = TeacherStore.open(store)) {
             return s.header().windows();
+        }
+    }
+
+    /** The training windows every ablation variant trains on: --windows, else student-steps x batch 8. */
+    private int ablationWindows() throws IOException {
+        try (ShardData d = new ShardData(shards, seq, 0.05, Integer.MAX_VALUE, null)) {
+            int want = this.windows == null ? studentSteps * 8 : this.windows;
+            return want <= 0 ? d.trainSize() : Math.min(d.trainSize(), want);
         }
     }
 
