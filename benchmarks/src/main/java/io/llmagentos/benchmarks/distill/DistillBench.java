@@ -56,7 +56,8 @@ public final class DistillBench {
             + "--timing-steps N (12), --rounds N (3), --alpha A (0.5), --temperature T (2), --top-k K (32), "
             + "--seeds 42,43, --variants plain,online,offline, --windows N (training windows of the ablation; 0 = all; default "
             + "student-steps x 8), --lr LR (3e-3), --min-lr LR (3e-4), --parts timing,ablation, --tag TAG (suffix of the "
-            + "results file), --seeds-for VARIANT=S1,S2 (that variant on only these seeds), --threads N (2), --work DIR, --keep";
+            + "results file), --seeds-for VARIANT=S1,S2 (that variant on only these seeds), "
+            + "--store DIR (the teacher's top-k store: reused when it fits, so runs can share it), --threads N (2), --work DIR, --keep";
 
     private Path data;
     private Path teacher;
@@ -78,6 +79,7 @@ public final class DistillBench {
     private String minLr = "3e-4";
     private List<String> parts = List.of("timing", "ablation");
     private String tag;
+    private Path storeDir;
     private final Map<String, List<Long>> seedsFor = new LinkedHashMap<>();
 
     private final Path repo = Path.of(System.getProperty("agentos.repo.root", "."));
@@ -116,6 +118,7 @@ public final class DistillBench {
                 case "--lr" -> b.lr = args[++i];
                 case "--min-lr" -> b.minLr = args[++i];
                 case "--tag" -> b.tag = args[++i];
+                case "--store" -> b.storeDir = Path.of(args[++i]).toAbsolutePath();
                 case "--seeds-for" -> {
                     String[] kv = args[++i].split("=", 2);
                     if (kv.length != 2) {
@@ -194,7 +197,7 @@ public final class DistillBench {
         r.param("kd", "alpha " + alpha + ", T " + temperature + ", offline top-" + topK);
 
         // ---- the offline store, once (its cost is paid once per teacher, shards and settings)
-        Path store = work.resolve("teacher-top" + topK);
+        Path store = storeDir != null ? storeDir : work.resolve("teacher-top" + topK);
         int storeWindows;
         double storeSeconds = 0;
         long storeBytes = 0;
