@@ -9,8 +9,13 @@
 # Options (passed to the harness): --teacher DIR, --teacher-steps N (pretrain the ablation's own teacher for N steps
 # instead of using the demo's), --student-config FILE (configs/distill/student-half.yaml), --student-steps N (600),
 # --timing-steps N (12), --rounds N (3), --alpha A (0.5), --temperature T (2), --top-k K (32), --seeds 42,43,
-# --variants plain,online,offline[,online-hidden], --threads N (2), --work DIR, --keep.
-# Wrap it as every benchmark: flock /tmp/agentos-bench.lock bash scripts/bench/distill.sh ...
+# --variants plain,online,offline[,online-hidden], --seeds-for VARIANT=S1,S2 (a variant on fewer seeds), --windows N
+# (training windows of the ablation, 0 = all; default student-steps x 8), --lr LR, --min-lr LR, --parts timing,ablation
+# (the step-time part needs the bench lock, the ablation only nice), --tag TAG (results file distill[-part][-TAG].json),
+# --store DIR (a teacher top-k store shared by several invocations), --threads N (2), --work DIR, --keep.
+# Wrap the timing part as every benchmark: flock /tmp/agentos-bench.lock bash scripts/bench/distill.sh --parts timing ...
+# The ablation of docs/benchmarks.md ("Distillation"): its teacher is configs/train/kd-teacher.yaml, its student
+# configs/distill/student-kd-ablation.yaml (the commands are in that section).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 THREADS=2
 HAS_DATA=0

@@ -3,6 +3,7 @@ package io.llmagentos.benchmarks.distill;
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmagentos.benchmarks.BenchReport;
+import io.llmagentos.core.checkpoint.Checkpoint;
 import io.llmagentos.core.internal.Files2;
 import io.llmagentos.core.json.JsonFields;
 import io.llmagentos.core.progress.MetricsListener;
@@ -14,6 +15,7 @@ import io.llmagentos.distillation.Retention;
 import io.llmagentos.distillation.StudentSpec;
 import io.llmagentos.distillation.TeacherStore;
 import io.llmagentos.training.Devices;
+import io.llmagentos.training.LlamaModel;
 import io.llmagentos.training.LmTrainer;
 import io.llmagentos.training.ShardData;
 import io.llmagentos.training.TrainConfig;
@@ -52,7 +54,10 @@ public final class DistillBench {
             + "(default: the demo's teacher/final), --teacher-steps N (0 = use --teacher; else pretrain a teacher here for "
             + "N steps), --student-config FILE (default configs/distill/student-half.yaml), --student-steps N (600), "
             + "--timing-steps N (12), --rounds N (3), --alpha A (0.5), --temperature T (2), --top-k K (32), "
-            + "--seeds 42,43, --variants plain,online,offline, --threads N (2), --work DIR, --keep";
+            + "--seeds 42,43, --variants plain,online,offline, --windows N (training windows of the ablation; 0 = all; default "
+            + "student-steps x 8), --lr LR (3e-3), --min-lr LR (3e-4), --parts timing,ablation, --tag TAG (suffix of the "
+            + "results file), --seeds-for VARIANT=S1,S2 (that variant on only these seeds), "
+            + "--store DIR (the teacher's top-k store: reused when it fits, so runs can share it), --threads N (2), --work DIR, --keep";
 
     private Path data;
     private Path teacher;
@@ -69,6 +74,13 @@ public final class DistillBench {
     private int threads = 2;
     private Path workParent = Path.of(System.getProperty("java.io.tmpdir"));
     private boolean keep;
+    private Integer windows;
+    private String lr = "3e-3";
+    private String minLr = "3e-4";
+    private List<String> parts = List.of("timing", "ablation");
+    private String tag;
+    private Path storeDir;
+    private final Map<String, List<Long>> seedsFor = new LinkedHashMap<>();
 
     private final Path repo = Path.of(System.getProperty("agentos.repo.root", "."));
     private Path work;
@@ -102,6 +114,19 @@ public final class DistillBench {
                 case "--threads" -> b.threads = Integer.parseInt(args[++i]);
                 case "--work" -> b.workParent = Path.of(args[++i]);
                 case "--keep" -> b.keep = true;
+                case "--windows" -> b.windows = Integer.parseInt(args[++i]);
+                case "--lr" -> b.lr = args[++i];
+                case "--min-lr" -> b.minLr = args[++i];
+                case "--tag" -> b.tag = args[++i];
+                case "--store" -> b.storeDir = Path.of(args[++i]).toAbsolutePath();
+                case "--seeds-for" -> {
+                    String[] kv = args[++i].split("=", 2);
+                    if (kv.length != 2) {
+                        throw new IllegalArgumentException("--seeds-for expects VARIANT=S1,S2 (got " + args[i] + ")");
+                    }
+                    b.seedsFor.put(kv[0].trim(), Arrays.stream(kv[1].split(",")).map(x -> Long.parseLong(x.trim())).toList());
+                }
+                case "--parts" -> b.parts = Arrays.stream(args[++i].split(",")).map(String::trim).toList();
                 default -> throw new IllegalArgumentException("unknown option " + a + "; " + USAGE);
             }
         }
@@ -112,6 +137,11 @@ public final class DistillBench {
             if (!List.of("plain", "online", "offline", "online-hidden").contains(v)) {
                 throw new IllegalArgumentException("unknown variant " + v + "; choose among plain, online, offline, "
                         + "online-hidden");
+            }
+        }
+        for (String p : b.parts) {
+            if (!List.of("timing", "ablation").contains(p)) {
+                throw new IllegalArgumentException("unknown part " + p + "; choose among timing, ablation");
             }
         }
         if (b.studentConfig == null) {
@@ -146,9 +176,15 @@ public final class DistillBench {
             System.out.printf(Locale.ROOT, "data: %s (%,d training / %,d validation windows of %d tokens)%n", shards,
                     d.trainSize(), d.validationSize(), seq);
         }
-        BenchReport r = new BenchReport("distill", "knowledge distillation: step time of online and offline KD "
-                + "against plain training, and the ablation with and without KD (DJL " + Engine.getDjlVersion()
-                + ", libtorch " + Engine.getInstance().getVersion() + ", " + threads + " threads)");
+        boolean timing = parts.contains("timing");
+        boolean ablation = parts.contains("ablation");
+        String name = (timing && ablation ? "distill" : timing ? "distill-timing" : "distill-ablation")
+                + (tag == null ? "" : "-" + tag);
+        BenchReport r = new BenchReport(name, "knowledge distillation: "
+                + (timing ? "step time of online and offline KD against plain training" : "")
+                + (timing && ablation ? ", and " : "") + (ablation ? "the ablation with and without KD" : "")
+                + " (DJL " + Engine.getDjlVersion() + ", libtorch " + Engine.getInstance().getVersion() + ", " + threads
+                + " threads)");
 
         // ---- teacher
         Path teacherDir = teacher();
@@ -156,19 +192,40 @@ public final class DistillBench {
         StudentSpec spec = StudentSpec.load(studentConfig);
         r.param("data", shards + " (agentos demo's data-prep shards of the sample corpus), eval set " + evalSet + " ("
                 + questions.size() + " multiple-choice questions)");
+        r.param("teacher", teacherDir.toString());
         r.param("student", studentConfig + " (" + spec.init().name().toLowerCase(Locale.ROOT) + ")");
         r.param("kd", "alpha " + alpha + ", T " + temperature + ", offline top-" + topK);
 
         // ---- the offline store, once (its cost is paid once per teacher, shards and settings)
-        Path store = work.resolve("teacher-top" + topK);
-        long t0 = System.nanoTime();
-        int storeWindows = prepareStore(teacherDir, store, spec);
-        double storeSeconds = (System.nanoTime() - t0) / 1e9;
-        long storeBytes = dirBytes(store);
-        System.out.printf(Locale.ROOT, "teacher top-%d store: %,d windows, %.1f MB, %.1f s%n", topK, storeWindows,
-                storeBytes / 1e6, storeSeconds);
+        Path store = storeDir != null ? storeDir : work.resolve("teacher-top" + topK);
+        int storeWindows;
+        double storeSeconds = 0;
+        long storeBytes = 0;
+        if (timing || variants.contains("offline")) {
+            long t0 = System.nanoTime();
+            storeWindows = prepareStore(teacherDir, store, spec);
+            storeSeconds = (System.nanoTime() - t0) / 1e9;
+            storeBytes = dirBytes(store);
+            System.out.printf(Locale.ROOT, "teacher top-%d store: %,d windows, %.1f MB, %.1f s%n", topK, storeWindows,
+                    storeBytes / 1e6, storeSeconds);
+        } else {
+            storeWindows = ablationWindows();
+        }
 
-        // ---- step time
+        if (timing) {
+            timing(r, teacherDir, spec, store, storeWindows, storeSeconds, storeBytes);
+        }
+        if (ablation) {
+            ablation(r, teacherDir, spec, store, storeWindows, questions);
+        }
+        r.param("load_average", "at start " + loadAtStart + ", at end " + loadAverage() + " (1/5/15 min, "
+                + Runtime.getRuntime().availableProcessors() + " cores)");
+        r.printAndWrite(Path.of(System.getProperty("agentos.bench.results", "benchmarks/results")));
+    }
+
+    /** Step time: plain, online and offline training of the same student, rounds alternating the three. */
+    private void timing(BenchReport r, Path teacherDir, StudentSpec spec, Path store, int storeWindows,
+            double storeSeconds, long storeBytes) throws IOException {
         Map<String, List<Double>> stepTimes = new LinkedHashMap<>();
         for (String v : List.of("plain", "online", "offline")) {
             stepTimes.put(v, new ArrayList<>());
@@ -201,42 +258,79 @@ public final class DistillBench {
                         online / offline);
         r.row("store: teacher top-" + topK + " of " + storeWindows + " windows (once)").put("seconds", storeSeconds)
                 .put("megabytes", storeBytes / 1e6).put("breakeven_steps", storeSeconds / Math.max(1e-9, online - offline));
+        r.param("timing", rounds + " rounds x " + timingSteps + " steps per variant (batch 8 x " + seq
+                + " tokens), the first 3 steps of each run dropped, median over the rest");
         r.note("step seconds per round: plain " + fmt(stepTimes.get("plain")) + "; online " + fmt(stepTimes.get("online"))
                 + "; offline " + fmt(stepTimes.get("offline")));
+    }
 
-        // ---- ablation
+    /**
+     * The ablation: every variant trains the same student spec for the same steps on the same windows, per seed;
+     * per-question outcomes give Wilson intervals and exact McNemar tests of each KD variant against plain training.
+     */
+    private void ablation(BenchReport r, Path teacherDir, StudentSpec spec, Path store, int storeWindows,
+            List<MultipleChoice.Question> questions) throws IOException {
         Map<String, List<Retention.Report>> reports = new LinkedHashMap<>();
+        Map<String, Map<Long, boolean[]>> correct = new LinkedHashMap<>();
+        boolean[] teacherOk = null;
         for (long seed : seeds) {
             for (String v : variants) {
+                if (seedsFor.containsKey(v) && !seedsFor.get(v).contains(seed)) {
+                    continue;
+                }
                 Path out = work.resolve("ablation-" + v + "-" + seed);
                 long ts = System.nanoTime();
                 Distiller.Result res = new Distiller(teacherDir, spec, config(v, out, store, storeWindows, studentSteps,
                         seed, true), new LineProgress(), MetricsListener.NONE).run(false);
                 Retention.Report rep = res.retention();
                 reports.computeIfAbsent(v, x -> new ArrayList<>()).add(rep);
+                try (Checkpoint c = Checkpoint.open(res.training().finalCheckpoint());
+                     LlamaModel m = LlamaModel.load(c, ai.djl.Device.cpu())) {
+                    correct.computeIfAbsent(v, x -> new LinkedHashMap<>())
+                            .put(seed, McStats.pmiCorrect(m, c.tokenizer(), questions, 16, rep.student().task()));
+                }
+                if (teacherOk == null) {
+                    try (Checkpoint c = Checkpoint.open(teacherDir); LlamaModel m = LlamaModel.load(c, ai.djl.Device.cpu())) {
+                        teacherOk = McStats.pmiCorrect(m, c.tokenizer(), questions, 16, rep.teacher().task());
+                    }
+                }
                 System.out.printf(Locale.ROOT, "ablation %-13s seed %d: val_ppl %.3f, task acc %.1f%% (per char %.1f%%, "
-                                + "sum %.1f%%), retention %.1f%% accuracy / %.1f%% perplexity, %.0f s%n", v, seed,
+                                + "sum %.1f%%), retention %.1f%% accuracy / %.1f%% perplexity, %.0f s (load %s)%n", v, seed,
                         rep.student().valPerplexity(), 100 * rep.student().task().accuracy(),
                         100 * rep.student().task().accuracyPerCharacter(),
                         100 * rep.student().task().accuracyUnnormalized(), 100 * rep.accuracyRetention(),
-                        100 * rep.perplexityRetention(), (System.nanoTime() - ts) / 1e9);
+                        100 * rep.perplexityRetention(), (System.nanoTime() - ts) / 1e9, loadAverage());
                 r.note(String.format(Locale.ROOT, "%s seed %d: val_ppl %.3f, task accuracy %.4f (per character %.4f, "
                                 + "sum %.4f), train loss %.4f", v, seed, rep.student().valPerplexity(),
                         rep.student().task().accuracy(), rep.student().task().accuracyPerCharacter(),
                         rep.student().task().accuracyUnnormalized(), res.training().trainLoss()));
             }
         }
+        int nq = questions.size();
         Retention.Report any = reports.values().iterator().next().get(0);
+        int tk = McStats.count(teacherOk);
+        double[] tci = McStats.wilson(tk, nq, 1.96);
         r.row("teacher").put("parameters", any.teacher().parameters()).put("val_ppl", any.teacher().valPerplexity())
-                .put("task_acc", any.teacher().task().accuracy())
+                .put("task_acc", any.teacher().task().accuracy()).put("acc_ci_lo", tci[0]).put("acc_ci_hi", tci[1])
                 .put("task_acc_char", any.teacher().task().accuracyPerCharacter())
-                .put("task_acc_sum", any.teacher().task().accuracyUnnormalized()).put("fwd_tokens_per_s", any.teacher().tokensPerSecond());
+                .put("task_acc_sum", any.teacher().task().accuracyUnnormalized())
+                .put("fwd_tokens_per_s", any.teacher().tokensPerSecond());
+        r.note(String.format(Locale.ROOT, "teacher: %d/%d right by PMI, one-sided binomial p = %.2g against chance %.2f",
+                tk, nq, McStats.binomialUpper(tk, nq, any.teacher().task().chance()), any.teacher().task().chance()));
         for (var e : reports.entrySet()) {
             List<Retention.Report> l = e.getValue();
+            Map<Long, boolean[]> ok = correct.get(e.getKey());
+            int right = 0;
+            for (boolean[] o : ok.values()) {
+                right += McStats.count(o);
+            }
+            double[] ci = McStats.wilson(right, nq * ok.size(), 1.96);
             BenchReport.Row row = r.row("student: " + label(e.getKey()) + " (mean of " + l.size() + " seeds)");
             row.put("parameters", l.get(0).student().parameters());
             row.put("val_ppl", mean(l, x -> x.student().valPerplexity()));
             row.put("task_acc", mean(l, x -> x.student().task().accuracy()));
+            row.put("acc_ci_lo", ci[0]);
+            row.put("acc_ci_hi", ci[1]);
             row.put("task_acc_char", mean(l, x -> x.student().task().accuracyPerCharacter()));
             row.put("task_acc_sum", mean(l, x -> x.student().task().accuracyUnnormalized()));
             row.put("acc_retention", mean(l, Retention.Report::accuracyRetention));
@@ -244,19 +338,37 @@ public final class DistillBench {
             row.put("param_ratio", l.get(0).parameterRatio());
             row.put("bytes_ratio", l.get(0).bytesRatio());
             row.put("speed_ratio", mean(l, Retention.Report::speedRatio));
+            if (!e.getKey().equals("plain") && correct.containsKey("plain")) {
+                // paired over (seed, question) on the seeds both ran: only KD right vs only plain right
+                int onlyKd = 0;
+                int onlyPlain = 0;
+                int paired = 0;
+                Map<Long, boolean[]> base = correct.get("plain");
+                for (var se : ok.entrySet()) {
+                    boolean[] b0 = base.get(se.getKey());
+                    if (b0 == null) {
+                        continue;
+                    }
+                    paired++;
+                    for (int q = 0; q < nq; q++) {
+                        onlyKd += se.getValue()[q] && !b0[q] ? 1 : 0;
+                        onlyPlain += !se.getValue()[q] && b0[q] ? 1 : 0;
+                    }
+                }
+                r.note(String.format(Locale.ROOT, "%s vs plain, paired over %d seed(s) x %d questions: %d right only with "
+                                + "KD, %d only without; exact McNemar p = %.3g", e.getKey(), paired, nq, onlyKd,
+                        onlyPlain, McStats.mcnemarExact(onlyKd, onlyPlain)));
+            }
         }
         r.param("ablation", studentSteps + " steps x batch 8 x " + seq + " tokens on the first " + storeWindows
-                + " training windows (all variants), lr 3e-3 cosine to 3e-4, warm-up " + Math.max(1, studentSteps / 10)
-                + ", seeds " + seeds);
-        r.param("task", "multiple-choice accuracy on " + questions.size() + " questions (chance "
+                + " training windows (all variants), lr " + lr + " cosine to " + minLr + ", warm-up "
+                + Math.max(1, studentSteps / 10) + ", seeds " + seeds + (seedsFor.isEmpty() ? "" : " (" + seedsFor + " only)"));
+        r.param("task", "multiple-choice accuracy on " + nq + " questions (chance "
                 + String.format(Locale.ROOT, "%.3f", any.teacher().task().chance()) + ") of the choices as continuations "
-                + "of 'Question: ...\\nAnswer:', scored by PMI against the null question '?' (task_acc), per character "
-                + "(task_acc_char) and summed (task_acc_sum)");
-        r.param("load_average", "at start " + loadAtStart + ", at end " + loadAverage() + " (1/5/15 min, "
-                + Runtime.getRuntime().availableProcessors() + " cores)");
+                + "of 'Question: ...\\nAnswer:', scored by PMI against the null question '?' (task_acc, with its 95 % "
+                + "Wilson interval over seeds x questions), per character (task_acc_char) and summed (task_acc_sum)");
         r.note("retention = student / teacher on the same inputs: acc_retention = task accuracy ratio; ppl_retention = "
                 + "teacher perplexity / student perplexity; speed_ratio = student / teacher forward tokens/s");
-        r.printAndWrite(Path.of(System.getProperty("agentos.bench.results", "benchmarks/results")));
     }
 
     private static String label(String v) {
@@ -292,16 +404,21 @@ public final class DistillBench {
 
     /** Writes the store the offline runs share; returns its windows (the ablation's data for every variant). */
     private int prepareStore(Path teacherDir, Path store, StudentSpec spec) throws IOException {
-        int windows;
-        try (ShardData d = new ShardData(shards, seq, 0.05, Integer.MAX_VALUE, null)) {
-            windows = Math.min(d.trainSize(), studentSteps * 8);
-        }
+        int windows = ablationWindows();
         Path out = work.resolve("store-run");
         DistillConfig c = config("offline", out, store, windows, 1, 42, false);
         new Distiller(teacherDir, spec, c, new LineProgress(), MetricsListener.NONE).run(false);
         Files2.deleteRecursively(out);
         try (TeacherStore s = TeacherStore.open(store)) {
             return s.header().windows();
+        }
+    }
+
+    /** The training windows every ablation variant trains on: --windows, else student-steps x batch 8. */
+    private int ablationWindows() throws IOException {
+        try (ShardData d = new ShardData(shards, seq, 0.05, Integer.MAX_VALUE, null)) {
+            int want = this.windows == null ? studentSteps * 8 : this.windows;
+            return want <= 0 ? d.trainSize() : Math.min(d.trainSize(), want);
         }
     }
 
@@ -312,6 +429,8 @@ public final class DistillBench {
         m.put("training.batch_size", "8");
         m.put("training.max_steps", Integer.toString(steps));
         m.put("training.warmup_steps", Integer.toString(Math.max(1, steps / 10)));
+        m.put("training.lr", lr);
+        m.put("training.min_lr", minLr);
         m.put("training.eval_every", "0");
         m.put("training.save_every", "0");
         m.put("training.seed", Long.toString(seed));

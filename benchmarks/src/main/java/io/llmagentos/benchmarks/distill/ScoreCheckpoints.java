@@ -1,0 +1,107 @@
+package io.llmagentos.benchmarks.distill;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.llmagentos.core.checkpoint.Checkpoint;
+import io.llmagentos.core.json.JsonFields;
+import io.llmagentos.distillation.MultipleChoice;
+import io.llmagentos.distillation.Retention;
+import io.llmagentos.training.Devices;
+import io.llmagentos.training.LlamaModel;
+import io.llmagentos.training.ShardData;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Scores checkpoints the way the retention report does — validation perplexity on the shards' held-out windows and
+ * multiple-choice task accuracy on the eval set ({@link Retention}, {@link MultipleChoice}) — and adds what a
+ * reader needs to judge the accuracy: its 95 % Wilson interval, the one-sided binomial p-value against chance and
+ * the accuracy per topic. Used to check that a teacher knows the domain before it is distilled
+ * (docs/benchmarks.md, "Distillation").
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/* \
+ *   io.llmagentos.benchmarks.distill.ScoreCheckpoints --shards DIR --eval FILE CHECKPOINT...
+ * </pre>
+ */
+public final class ScoreCheckpoints {
+    private ScoreCheckpoints() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path shards = null;
+        Path eval = null;
+        int valWindows = 216;
+        int threads = 2;
+        List<Path> checkpoints = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--shards" -> shards = Path.of(args[++i]);
+                case "--eval" -> eval = Path.of(args[++i]);
+                case "--val-windows" -> valWindows = Integer.parseInt(args[++i]);
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                default -> {
+                    if (args[i].startsWith("--")) {
+                        throw new IllegalArgumentException("unknown option " + args[i] + "; options: --shards DIR "
+                                + "--eval FILE [--val-windows 216] [--threads 2] CHECKPOINT...");
+                    }
+                    checkpoints.add(Path.of(args[i]));
+                }
+            }
+        }
+        if (shards == null || eval == null || checkpoints.isEmpty()) {
+            throw new IllegalArgumentException("give --shards DIR (token shards of the teacher's tokenizer), --eval FILE "
+                    + "(eval.jsonl) and at least one checkpoint directory");
+        }
+        Engine.getEngine("PyTorch");
+        Devices.threads(threads);
+        List<MultipleChoice.Question> qs = MultipleChoice.load(eval, 0);
+        Map<String, String> topics = topics(eval);
+        try (ShardData val = new ShardData(shards, 128, 0.05, Integer.MAX_VALUE, null)) {
+            for (Path ck : checkpoints) {
+                // teacher = student = ck: the report's own perplexity and task accuracy, one code path
+                Retention.Report r = Retention.measure(ck, ck, val, valWindows, qs, 8, 1, Device.cpu());
+                MultipleChoice.Score s = r.teacher().task();
+                boolean[] ok;
+                try (Checkpoint c = Checkpoint.open(ck); LlamaModel m = LlamaModel.load(c, Device.cpu())) {
+                    ok = McStats.pmiCorrect(m, c.tokenizer(), qs, 16, s);
+                }
+                int k = McStats.count(ok);
+                double[] ci = McStats.wilson(k, qs.size(), 1.96);
+                Map<String, int[]> byTopic = new LinkedHashMap<>();
+                for (int i = 0; i < qs.size(); i++) {
+                    int[] t = byTopic.computeIfAbsent(topics.getOrDefault(qs.get(i).id(), "?"), x -> new int[2]);
+                    t[0] += ok[i] ? 1 : 0;
+                    t[1]++;
+                }
+                StringBuilder tb = new StringBuilder();
+                byTopic.forEach((t, v) -> tb.append(String.format(Locale.ROOT, " %s %d/%d", t, v[0], v[1])));
+                System.out.printf(Locale.ROOT, "%s: %,d parameters, val_ppl %.3f (%d windows); task accuracy (PMI) %d/%d "
+                                + "= %.1f %% [95 %% CI %.1f–%.1f], p = %.2g vs chance %.0f %%; per character %.1f %%, "
+                                + "summed %.1f %%;%s%n", ck, r.teacher().parameters(), r.teacher().valPerplexity(),
+                        r.valWindows(), k, qs.size(), 100.0 * k / qs.size(), 100 * ci[0], 100 * ci[1],
+                        McStats.binomialUpper(k, qs.size(), s.chance()), 100 * s.chance(),
+                        100 * s.accuracyPerCharacter(), 100 * s.accuracyUnnormalized(), tb);
+            }
+        }
+    }
+
+    private static Map<String, String> topics(Path eval) throws IOException {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(eval, StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) {
+                JsonNode o = JsonFields.MAPPER.readTree(line);
+                m.put(o.path("id").asText(), o.path("topic").asText("?"));
+            }
+        }
+        return m;
+    }
+}
