@@ -6,6 +6,7 @@ import io.llmagentos.evaluation.DjlEvalModel;
 import io.llmagentos.evaluation.EvalOptions;
 import io.llmagentos.evaluation.EvalSet;
 import io.llmagentos.evaluation.Evaluator;
+import io.llmagentos.evaluation.ItemResult;
 import io.llmagentos.evaluation.QualityMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -56,15 +57,45 @@ public final class MultipleChoice {
     /** Scores every question with {@code model} (each (prompt, choice) row in its own forward pass). */
     public static Score score(io.llmagentos.training.LlamaModel model, Tokenizer tok, List<Question> questions)
             throws IOException {
-        List<EvalSet.MultipleChoiceItem> items = new ArrayList<>();
-        for (Question q : questions) {
-            items.add(new EvalSet.MultipleChoiceItem(q.id(), q.question(), q.choices(), q.answer()));
-        }
-        EvalSet set = new EvalSet("retention", items, List.of(), List.of());
+        EvalSet set = set(questions);
         try (DjlEvalModel m = DjlEvalModel.wrap(null, model, tok)) {
             QualityMetrics s = QualityMetrics.aggregate(set, Evaluator.scoreLocally(m, set, EvalOptions.defaults(),
                     ProgressListener.Progress.NONE), tok);
             return new Score(s.mcPmiAcc(), s.mcAccNorm(), s.mcAcc(), s.mcQuestions(), s.mcChance());
         }
+    }
+
+    /**
+     * Which questions {@code model} answers right by PMI (the first maximum on ties), from the same per-item
+     * log-likelihoods as {@link #score}: per-question outcomes for paired statistics between two models.
+     */
+    public static boolean[] correctByPmi(io.llmagentos.training.LlamaModel model, Tokenizer tok,
+                                         List<Question> questions) throws IOException {
+        EvalSet set = set(questions);
+        try (DjlEvalModel m = DjlEvalModel.wrap(null, model, tok)) {
+            List<ItemResult> items = Evaluator.scoreLocally(m, set, EvalOptions.defaults(), ProgressListener.Progress.NONE);
+            boolean[] ok = new boolean[questions.size()];
+            for (int i = 0; i < questions.size(); i++) {
+                Question q = questions.get(i);
+                int n = q.choices().size();
+                double[] v = items.get(i).values(); // each choice's log-likelihood, then each after the null question
+                int best = 0;
+                for (int c = 1; c < n; c++) {
+                    if (v[c] - v[n + c] > v[best] - v[n + best]) {
+                        best = c;
+                    }
+                }
+                ok[i] = best == q.answer();
+            }
+            return ok;
+        }
+    }
+
+    private static EvalSet set(List<Question> questions) {
+        List<EvalSet.MultipleChoiceItem> items = new ArrayList<>();
+        for (Question q : questions) {
+            items.add(new EvalSet.MultipleChoiceItem(q.id(), q.question(), q.choices(), q.answer()));
+        }
+        return new EvalSet("retention", items, List.of(), List.of());
     }
 }

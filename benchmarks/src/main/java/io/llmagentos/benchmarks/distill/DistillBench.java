@@ -287,11 +287,11 @@ public final class DistillBench {
                 try (Checkpoint c = Checkpoint.open(res.training().finalCheckpoint());
                      LlamaModel m = LlamaModel.load(c, ai.djl.Device.cpu())) {
                     correct.computeIfAbsent(v, x -> new LinkedHashMap<>())
-                            .put(seed, McStats.pmiCorrect(m, c.tokenizer(), questions, 16, rep.student().task()));
+                            .put(seed, McStats.pmiCorrect(m, c.tokenizer(), questions, rep.student().task()));
                 }
                 if (teacherOk == null) {
                     try (Checkpoint c = Checkpoint.open(teacherDir); LlamaModel m = LlamaModel.load(c, ai.djl.Device.cpu())) {
-                        teacherOk = McStats.pmiCorrect(m, c.tokenizer(), questions, 16, rep.teacher().task());
+                        teacherOk = McStats.pmiCorrect(m, c.tokenizer(), questions, rep.teacher().task());
                     }
                 }
                 System.out.printf(Locale.ROOT, "ablation %-13s seed %d: val_ppl %.3f, task acc %.1f%% (per char %.1f%%, "

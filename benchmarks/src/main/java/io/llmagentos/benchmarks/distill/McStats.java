@@ -3,49 +3,26 @@ package io.llmagentos.benchmarks.distill;
 import io.llmagentos.core.tokenizer.Tokenizer;
 import io.llmagentos.distillation.MultipleChoice;
 import io.llmagentos.training.LlamaModel;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Per-question outcomes of the multiple-choice task and the statistics the ablation reports with them: a Wilson
  * score interval for one accuracy and an exact McNemar test for two models on the same questions.
  *
- * <p>The per-question PMI decisions are recomputed here from {@link MultipleChoice#logLikelihoods} (the scoring
- * itself stays in {@link MultipleChoice}): {@code log p(choice | question) − log p(choice | "?")}, first maximum on
- * ties. {@link #pmiCorrect} checks its count against {@link MultipleChoice#score} and fails when they differ, so the
- * statistics never describe a different scoring than the accuracy they sit next to.
+ * <p>The per-question PMI decisions come from {@link MultipleChoice#correctByPmi} (the evaluation module's
+ * scoring): {@code log p(choice | question) − log p(choice | "?")}, first maximum on ties. {@link #pmiCorrect}
+ * checks its count against {@link MultipleChoice#score} and fails when they differ, so the statistics never
+ * describe a different scoring than the accuracy they sit next to.
  */
 final class McStats {
-    /** The null question {@link MultipleChoice} subtracts (its package-private {@code NULL_QUESTION}). */
-    private static final String NULL_QUESTION = "?";
-
     private McStats() {
     }
 
     /** Which questions the model answers right by PMI; checked against {@code expected} (MultipleChoice.score). */
-    static boolean[] pmiCorrect(LlamaModel model, Tokenizer tok, List<MultipleChoice.Question> qs, int batch,
-            MultipleChoice.Score expected) {
-        double[] ll = MultipleChoice.logLikelihoods(model, tok, qs, batch);
-        List<MultipleChoice.Question> nulls = new ArrayList<>();
-        for (MultipleChoice.Question q : qs) {
-            nulls.add(new MultipleChoice.Question(q.id(), NULL_QUESTION, q.choices(), q.answer()));
-        }
-        double[] prior = MultipleChoice.logLikelihoods(model, tok, nulls, batch);
-        boolean[] ok = new boolean[qs.size()];
-        int k = 0;
-        int right = 0;
-        for (int i = 0; i < qs.size(); i++) {
-            MultipleChoice.Question q = qs.get(i);
-            int best = 0;
-            for (int c = 1; c < q.choices().size(); c++) {
-                if (ll[k + c] - prior[k + c] > ll[k + best] - prior[k + best]) {
-                    best = c;
-                }
-            }
-            ok[i] = best == q.answer();
-            right += ok[i] ? 1 : 0;
-            k += q.choices().size();
-        }
+    static boolean[] pmiCorrect(LlamaModel model, Tokenizer tok, List<MultipleChoice.Question> qs,
+            MultipleChoice.Score expected) throws java.io.IOException {
+        boolean[] ok = MultipleChoice.correctByPmi(model, tok, qs);
+        int right = count(ok);
         if (expected != null && Math.abs((double) right / qs.size() - expected.accuracy()) > 1.5 / qs.size()) {
             throw new IllegalStateException("per-question PMI decisions give " + right + "/" + qs.size()
                     + " but MultipleChoice.score gives accuracy " + expected.accuracy()

@@ -72,7 +72,7 @@ public final class ScoreCheckpoints {
                 MultipleChoice.Score s = r.teacher().task();
                 boolean[] ok;
                 try (Checkpoint c = Checkpoint.open(ck); LlamaModel m = LlamaModel.load(c, Device.cpu())) {
-                    ok = McStats.pmiCorrect(m, c.tokenizer(), qs, 16, s);
+                    ok = McStats.pmiCorrect(m, c.tokenizer(), qs, s);
                 }
                 int k = McStats.count(ok);
                 double[] ci = McStats.wilson(k, qs.size(), 1.96);
