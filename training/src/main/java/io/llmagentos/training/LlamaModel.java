@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
@@ -362,10 +361,14 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * A copy of {@code fromJava} in memory that libtorch allocated, and {@code fromJava} closed. On the CPU,
-     * {@code NDManager.create(float[])} wraps a Java direct buffer (malloc'd, 16-byte aligned, freed when the
-     * garbage collector gets to it), so the kernels that read it see an address that depends on the JVM's
-     * allocation history: a run's losses then drifted by ~1e-7 at a step that varied with garbage-collection
+     * A copy of {@code fromJava} in memory that libtorch allocated, and {@code fromJava} closed. Every tensor the
+     * training code makes from a Java array (float weights, masks and moments, and the int64 ids and targets) goes
+     * through here. On the CPU, {@code NDManager.create(float[]|long[])} wraps a Java direct buffer with
+     * {@code torch::from_blob}: only the Java {@code PtNDArray} keeps that buffer alive, while libtorch views of it
+     * (reshape, index, transpose) and tensors autograd saves for backward do not, so once the Java object is closed
+     * and collected they read freed memory that the JVM may already have handed out again. Such a buffer is also
+     * malloc'd (16-byte aligned), so kernels reading it see an address that depends on the JVM's allocation
+     * history: a run's losses then drifted by ~1e-7 at a step that varied with garbage-collection
      * timing, which breaks exact resume. libtorch's allocator gives every copy the same 64-byte alignment.
      */
     public static NDArray owned(NDArray fromJava) {
@@ -374,7 +377,7 @@ public final class LlamaModel implements AutoCloseable {
         return copy;
     }
 
-    /** Int64 ids as DJL wants them for embedding lookups. */
+    /** Int64 ids as DJL wants them for embedding lookups, in libtorch-owned memory (see {@link #owned}). */
     public static NDArray ids(NDManager m, int[][] batch) {
         int b = batch.length;
         int t = batch[0].length;
@@ -384,6 +387,6 @@ public final class LlamaModel implements AutoCloseable {
                 flat[i * t + j] = batch[i][j];
             }
         }
-        return m.create(flat, new Shape(b, t)).toType(DataType.INT64, false);
+        return owned(m.create(flat, new Shape(b, t)));
     }
 }

@@ -2,7 +2,6 @@ package io.llmagentos.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import java.util.Map;
@@ -62,7 +61,7 @@ public interface Objective {
                 t[i * seq + j] = shard.targets()[i][j];
             }
         }
-        return m.create(t, new Shape(rows, seq, 1)).toType(DataType.INT64, false).toDevice(like.getDevice(), false);
+        return LlamaModel.owned(m.create(t, new Shape(rows, seq, 1)).toDevice(like.getDevice(), false));
     }
 
     static NDArray weights(NDManager m, Batch shard, NDArray like) {
