@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import io.llmagentos.training.Batch;
 import io.llmagentos.training.LlamaModel;
 import io.llmagentos.training.Objective;
+import io.llmagentos.training.Scalars;
 import io.llmagentos.training.Weights;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -120,13 +121,13 @@ public final class HiddenLoss implements AutoCloseable {
                 case MSE -> hs.sub(ht).square().mean(new int[] {-1});
                 case COSINE -> {
                     NDArray dot = hs.mul(ht).sum(new int[] {-1});
-                    NDArray norms = hs.norm(new int[] {-1}).mul(ht.norm(new int[] {-1})).maximum(1e-8);
+                    NDArray norms = Scalars.maximum(hs.norm(new int[] {-1}).mul(ht.norm(new int[] {-1})), 1e-8);
                     yield dot.div(norms).neg().add(1);
                 }
             };
             total = total == null ? h : total.add(h);
         }
-        return total.mul(weight / pairs.size()).mul(Objective.weights(m, b, total)).sum();
+        return Scalars.mul(total, weight / pairs.size()).mul(Objective.weights(m, b, total)).sum();
     }
 
     @Override

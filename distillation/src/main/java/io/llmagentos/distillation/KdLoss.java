@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.llmagentos.training.Batch;
 import io.llmagentos.training.Objective;
+import io.llmagentos.training.Scalars;
 
 /**
  * The knowledge-distillation loss (Hinton et al., 2015), per counted position of a batch:
@@ -57,13 +58,13 @@ public final class KdLoss {
         NDArray w = Objective.weights(m, b, student);
         NDArray perPos = null;
         if (alpha > 0) {
-            perPos = crossEntropy(student, b, m).mul(alpha);
+            perPos = Scalars.mul(crossEntropy(student, b, m), alpha);
         }
         if (alpha < 1) {
             NDArray logq = scaled(student, t).logSoftmax(-1);
             NDArray logp = scaled(teacher, t).logSoftmax(-1);
             NDArray kl = logp.exp().mul(logp.sub(logq)).sum(new int[] {-1});
-            NDArray soft = kl.mul((1 - alpha) * t * t);
+            NDArray soft = Scalars.mul(kl, (1 - alpha) * t * t);
             perPos = perPos == null ? soft : perPos.add(soft);
         }
         return perPos.mul(w).sum();
@@ -83,16 +84,16 @@ public final class KdLoss {
         NDArray w = Objective.weights(m, b, student);
         NDArray perPos = null;
         if (alpha > 0) {
-            perPos = crossEntropy(student, b, m).mul(alpha);
+            perPos = Scalars.mul(crossEntropy(student, b, m), alpha);
         }
         if (alpha < 1) {
             NDArray logq = scaled(student, t).logSoftmax(-1);
             NDArray logqK = logq.gather(topIds, -1);
             NDArray head = topLogProb.exp().mul(topLogProb.sub(logqK)).sum(new int[] {-1});
-            NDArray qTail = logqK.exp().sum(new int[] {-1}).neg().add(1).maximum(TAIL_EPS);
-            NDArray pTailLog = tailMass.maximum(TAIL_EPS).log();
+            NDArray qTail = Scalars.maximum(logqK.exp().sum(new int[] {-1}).neg().add(1), TAIL_EPS);
+            NDArray pTailLog = Scalars.maximum(tailMass, TAIL_EPS).log();
             NDArray tail = tailMass.mul(pTailLog.sub(qTail.log()));
-            NDArray soft = head.add(tail).mul((1 - alpha) * t * t);
+            NDArray soft = Scalars.mul(head.add(tail), (1 - alpha) * t * t);
             perPos = perPos == null ? soft : perPos.add(soft);
         }
         return perPos.mul(w).sum();
@@ -105,6 +106,6 @@ public final class KdLoss {
     }
 
     private static NDArray scaled(NDArray logits, double t) {
-        return t == 1 ? logits : logits.div(t);
+        return t == 1 ? logits : Scalars.div(logits, t);
     }
 }

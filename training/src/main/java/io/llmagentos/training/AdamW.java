@@ -47,21 +47,21 @@ public final class AdamW implements AutoCloseable {
         NDArray m = mv[0];
         NDArray v = mv[1];
         if (weightDecay > 0 && weight.getShape().dimension() >= 2) {
-            weight.muli(1 - lr * weightDecay);
+            Scalars.muli(weight, 1 - lr * weightDecay);
         }
-        try (NDArray gm = grad.mul(1 - beta1)) {
-            m.muli(beta1).addi(gm);
+        try (NDArray gm = Scalars.mul(grad, 1 - beta1)) {
+            Scalars.muli(m, beta1).addi(gm);
         }
         try (NDArray g2 = grad.square()) {
-            g2.muli(1 - beta2);
-            v.muli(beta2).addi(g2);
+            Scalars.muli(g2, 1 - beta2);
+            Scalars.muli(v, beta2).addi(g2);
         }
         double bc1 = 1 - StrictMath.pow(beta1, step);
         double bc2 = 1 - StrictMath.pow(beta2, step);
-        try (NDArray vhat = v.div(bc2);
+        try (NDArray vhat = Scalars.div(v, bc2);
              NDArray denom = vhat.sqrt();
              NDArray upd = m.div(denom.addi(eps))) {
-            weight.subi(upd.muli(lr / bc1));
+            weight.subi(Scalars.muli(upd, lr / bc1));
         }
     }
 

@@ -229,7 +229,7 @@ public final class LlamaModel implements AutoCloseable {
     /** {@code x / sqrt(mean(x²) + eps) · weight}, over the last axis (HF's LlamaRMSNorm, in float32). */
     NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray var = x.square().mean(new int[] {-1}, true);
-        return x.mul(var.add(config.rmsNormEps()).pow(-0.5)).mul(weight);
+        return x.mul(Scalars.pow(var.add(config.rmsNormEps()), -0.5)).mul(weight);
     }
 
     private NDArray attention(Weights w, String p, int layer, NDArray h, int batch, int seq, NDArray[] cs,
@@ -255,7 +255,7 @@ public final class LlamaModel implements AutoCloseable {
             k = k.expandDims(2).broadcast(new Shape(batch, kvHeads, g, total, d)).reshape(batch, heads, total, d);
             v = v.expandDims(2).broadcast(new Shape(batch, kvHeads, g, total, d)).reshape(batch, heads, total, d);
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d));
+        NDArray scores = Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(d));
         if (mask != null) {
             scores = scores.add(mask);
         }

@@ -467,7 +467,7 @@ public final class LmTrainer {
                         try (NDManager m = manager.newSubManager(d)) {
                             NDArray ids = LlamaModel.ids(m, shard.inputs()).toDevice(d, false);
                             NDArray sum = objective.lossSum(model, weightsOn(r, true), ids, shard, m);
-                            gc.backward(sum.div(denom));
+                            gc.backward(Scalars.div(sum, denom));
                             lossSum += sum.getFloat();
                         }
                     }
@@ -498,7 +498,7 @@ public final class LmTrainer {
             double clip = cfg.doubleOpt("training.grad_clip");
             if (clip > 0 && norm > clip) {
                 double scale = clip / (norm + 1e-6);
-                grads.values().forEach(g -> g.muli(scale));
+                grads.values().forEach(g -> Scalars.muli(g, scale));
             }
             return norm;
         }

@@ -134,7 +134,7 @@ public final class Lora implements AutoCloseable {
                         ? x.getNDArrayInternal().dropout(x, (float) dropout, true).singletonOrThrow() : x;
                 NDArray down = in.getNDArrayInternal().linear(in, value.apply(ab[0]), null).singletonOrThrow();
                 NDArray up = down.getNDArrayInternal().linear(down, value.apply(ab[1]), null).singletonOrThrow();
-                return y.add(up.mul(scale()));
+                return y.add(Scalars.mul(up, scale()));
             }
         };
     }
@@ -144,7 +144,7 @@ public final class Lora implements AutoCloseable {
         Map<String, float[]> out = new LinkedHashMap<>();
         adapters.forEach((name, ab) -> {
             try (NDManager m = manager.newSubManager()) {
-                NDArray delta = ab[1].getArray().matMul(ab[0].getArray()).mul(scale());
+                NDArray delta = Scalars.mul(ab[1].getArray().matMul(ab[0].getArray()), scale());
                 delta.attach(m);
                 NDArray w = model.weight(name).add(delta);
                 w.attach(m);

@@ -31,6 +31,7 @@ import io.llmagentos.training.LlamaModel;
 import io.llmagentos.training.LmTrainer;
 import io.llmagentos.training.ModelPresets;
 import io.llmagentos.training.Objective;
+import io.llmagentos.training.Scalars;
 import io.llmagentos.training.ShardData;
 import io.llmagentos.training.TrainConfig;
 import io.llmagentos.training.TrainMode;
@@ -489,7 +490,7 @@ public final class TrainingBench {
                         throw new IllegalStateException("non-finite loss in the profile loop at step " + step);
                     }
                     t2 = System.nanoTime();
-                    gc.backward(sum.div(denom));
+                    gc.backward(Scalars.div(sum, denom));
                     t3 = System.nanoTime();
                 } // closing the step's manager frees the activations the graph held
                 t3b = System.nanoTime();
@@ -504,7 +505,7 @@ public final class TrainingBench {
                 double norm = Math.sqrt(sumsq);
                 if (norm > 1.0) {
                     double scale = 1.0 / (norm + 1e-6);
-                    grads.values().forEach(g -> g.muli(scale));
+                    grads.values().forEach(g -> Scalars.muli(g, scale));
                 }
                 long t4 = System.nanoTime();
                 for (var e : grads.entrySet()) {
@@ -587,7 +588,7 @@ public final class TrainingBench {
                 double norm = Math.sqrt(sumsq);
                 if (norm > 1.0) {
                     double scale = 1.0 / (norm + 1e-6);
-                    grads.values().forEach(g -> g.muli(scale));
+                    grads.values().forEach(g -> Scalars.muli(g, scale));
                 }
                 long t1 = System.nanoTime();
                 for (var e : grads.entrySet()) {
@@ -617,7 +618,7 @@ public final class TrainingBench {
                 }
                 if (norm > 1.0) {
                     double scale = 1.0 / (norm + 1e-6);
-                    gs.values().forEach(g -> g.muli(scale));
+                    gs.values().forEach(g -> Scalars.muli(g, scale));
                 }
                 t1 = System.nanoTime();
                 int step = i + 1;
