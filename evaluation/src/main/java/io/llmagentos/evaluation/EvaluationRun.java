@@ -1,5 +1,6 @@
 package io.llmagentos.evaluation;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmagentos.core.json.JsonFields;
@@ -141,6 +142,27 @@ public final class EvaluationRun {
         }
         JsonFields.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), o);
         return file;
+    }
+
+    /** A gates.json written by an earlier check, as {@link QualityGates#table} prints outcomes. */
+    public static String gatesTable(Path gatesJson) throws IOException {
+        JsonNode o = JsonFields.MAPPER.readTree(gatesJson.toFile());
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"status", "gate", "left", "op", "right", "check"});
+        for (JsonNode g : o.path("gates")) {
+            String name = g.path("name").asText();
+            String check = name.equals(g.path("check").asText()) ? "" : g.path("check").asText();
+            if (g.has("note")) {
+                check = (check + " (" + g.path("note").asText() + ")").strip();
+            }
+            rows.add(new String[] {g.path("passed").asBoolean() ? "PASS" : "FAIL", name, number(g.path("left")),
+                g.path("op").asText(), number(g.path("right")), check});
+        }
+        return QualityGates.format(rows);
+    }
+
+    private static String number(JsonNode v) {
+        return QualityGates.fmt(v.isNumber() ? v.asDouble() : Double.NaN);
     }
 
     private static void put(ObjectNode o, String k, double v) {

@@ -307,6 +307,11 @@ public record QualityGates(String source, List<Gate> gates) {
             rows.add(new String[] {o.passed() ? "PASS" : "FAIL", o.gate().name(), fmt(o.left()), o.gate().op(),
                 fmt(o.right()), check});
         }
+        return format(rows);
+    }
+
+    /** Rows of six columns (the first is the header) as {@link #table} lays them out. */
+    static String format(List<String[]> rows) {
         int[] w = new int[6];
         for (String[] r : rows) {
             for (int i = 0; i < 6; i++) {

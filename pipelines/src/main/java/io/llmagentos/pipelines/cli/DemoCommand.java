@@ -2,6 +2,8 @@ package io.llmagentos.pipelines.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.llmagentos.core.json.JsonFields;
+import io.llmagentos.evaluation.ComparisonReport;
+import io.llmagentos.evaluation.EvaluationRun;
 import io.llmagentos.pipelines.db.MetadataDb;
 import io.llmagentos.pipelines.db.Rows;
 import io.llmagentos.pipelines.exec.Executor;
@@ -14,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,18 +30,22 @@ import picocli.CommandLine.Option;
  * {@code agentos demo}: the shipped example pipeline {@code configs/pipelines/demo.yaml} (bundled in this jar) run
  * through the {@link Executor}: sample data, data-prep on Spark, a tokenizer, token shards, a teacher pretrained in
  * DJL, a generation from it, a student distilled from it, the student's ONNX export (greedy tokens checked against
- * DJL), INT8 quantization, and the INT8 student served behind the OpenAI-compatible API for one chat request. Each
- * heavy step runs in a child JVM; the step cache, the metadata DB and (with a tracking URI) MLflow record it like any
- * pipeline run, so a second {@code agentos demo} with the same {@code --out} is all cache hits. Ends with a summary
- * table, the run directory and the MLflow run URL.
+ * DJL), INT8 quantization, the evaluation of teacher vs student vs FP32 vs INT8 with the quality gates of
+ * {@code configs/gates/demo.yaml}, and the INT8 student served behind the OpenAI-compatible API for one chat request.
+ * Each heavy step runs in a child JVM; the step cache, the metadata DB and (with a tracking URI) MLflow record it like
+ * any pipeline run, so a second {@code agentos demo} with the same {@code --out} is all cache hits. Ends with a summary
+ * table, the comparison report and the gates, the run directory and the MLflow run URL.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Run the shipped demo pipeline (configs/pipelines/demo.yaml) end to end on the bundled sample "
                 + "data and print each step, a summary table (time, key metrics, cache hits) and where every output "
                 + "went. A second run with the same --out reuses every unchanged step."})
 final class DemoCommand implements Callable<Integer> {
-    /** Where the bundled copy of configs/pipelines/demo.yaml sits in the jar. */
-    static final String BUNDLED = "/io/llmagentos/pipelines/configs/demo.yaml";
+    /** Where the bundled copy of the repository's configs/ directory sits in the jar. */
+    static final String BUNDLED = "/io/llmagentos/pipelines/configs/";
+
+    /** The bundled files the demo pipeline reads, relative to configs/ (the pipeline first). */
+    static final List<String> DEMO_FILES = List.of("pipelines/demo.yaml", "gates/demo.yaml", "gates/smoke.yaml");
 
     /** The metrics the summary table shows per stage (others are in run.json and demo-summary.json). */
     private static final Map<String, List<String>> KEY_METRICS = Map.ofEntries(
@@ -52,6 +59,9 @@ final class DemoCommand implements Callable<Integer> {
             Map.entry("distill", List.of("parameter_ratio", "val_ppl", "teacher_val_ppl", "task_accuracy")),
             Map.entry("export", List.of("bytes", "max_abs_diff_reference", "greedy_tokens_equal_djl")),
             Map.entry("quantize", List.of("size_ratio", "ppl_ratio", "within_budget")),
+            Map.entry("eval", List.of("teacher.task_acc", "student.task_acc", "int8.perplexity", "int8.bytes")),
+            Map.entry("gate", List.of("gates_passed", "gates_failed")),
+            Map.entry("promote", List.of()),
             Map.entry("serve-check", List.of("completion_tokens", "request_seconds")));
 
     @Option(names = "--out", defaultValue = "runs", paramLabel = "DIR",
@@ -112,15 +122,15 @@ final class DemoCommand implements Callable<Integer> {
         }
         p.putAll(params);
         StageRegistry reg = StageRegistry.load();
-        PipelineSpec spec = pipeline != null ? new SpecLoader(reg).load(pipeline, p)
-                : new SpecLoader(reg).parse("demo.yaml", bundled(), p);
+        Path file = pipeline != null ? pipeline : writeBundled(out.resolve("configs"));
+        PipelineSpec spec = new SpecLoader(reg).load(file, p);
         PipelineCommand.Exec where = new PipelineCommand.Exec();
         where.db = db;
         where.runs = out;
         where.trackingUri = trackingUri;
         where.quiet = quiet;
         System.out.printf(Locale.ROOT, "agentos demo: pipeline %s (%s, %d steps) under %s%n", spec.name(),
-                pipeline != null ? pipeline : "bundled configs/pipelines/demo.yaml", spec.steps().size(),
+                pipeline != null ? pipeline : file + ", bundled", spec.steps().size(),
                 out.toAbsolutePath());
         try (MetadataDb mdb = where.open(); Tracking t = where.tracking()) {
             Executor ex = where.executor(mdb, t);
@@ -128,6 +138,7 @@ final class DemoCommand implements Callable<Integer> {
             RunReport r = ex.execute(id);
             Path summary = writeSummary(mdb, r);
             printTable(System.out, r);
+            printEvaluation(System.out, mdb, r);
             System.out.printf(Locale.ROOT, "%ndemo %s in %.1f s (%d of %d steps from the cache)%n",
                     r.status().equals("SUCCEEDED") ? "finished" : r.status(), r.seconds(),
                     r.steps().stream().filter(s -> s.status().equals("CACHED")).count(), r.steps().size());
@@ -147,15 +158,37 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** The bundled copy of configs/pipelines/demo.yaml. */
-    static String bundled() throws IOException {
-        try (InputStream in = DemoCommand.class.getResourceAsStream(BUNDLED)) {
+    /** The bundled copy of {@code configs/NAME}. */
+    static String bundled(String name) throws IOException {
+        try (InputStream in = DemoCommand.class.getResourceAsStream(BUNDLED + name)) {
             if (in == null) {
-                throw new IllegalStateException("demo.yaml is missing from the pipelines jar (" + BUNDLED + "); rebuild "
-                        + "with 'mvn -q -DskipTests install'");
+                throw new IllegalStateException("configs/" + name + " is missing from the pipelines jar (" + BUNDLED
+                        + name + "); rebuild with 'mvn -q -DskipTests install'");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    /**
+     * Writes the demo's bundled files under {@code configs} in the repository's layout (pipelines/demo.yaml,
+     * gates/*.yaml: the pipeline finds its gates through ${pipeline.dir}), replacing copies that differ, and
+     * returns the pipeline file. A user can edit the copies and run them with {@code --pipeline}.
+     */
+    static Path writeBundled(Path configs) throws IOException {
+        Path first = null;
+        for (String name : DEMO_FILES) {
+            Path f = configs.resolve(name);
+            String text = bundled(name);
+            if (!Files.isRegularFile(f) || !Files.readString(f, StandardCharsets.UTF_8).equals(text)) {
+                Files.createDirectories(f.getParent());
+                Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
+                Files.writeString(tmp, text, StandardCharsets.UTF_8);
+                Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+            first = first == null ? f : first;
+        }
+        return first;
     }
 
     /** step, stage, status, time, key metrics, cache hit: one line per step. */
@@ -178,6 +211,35 @@ final class DemoCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "%-10s %-12s %-10s %8.1f  %-6s %s%n", s.step(), s.stage(), s.status(), s.seconds(),
                     s.cachedFrom() != null ? "hit" : s.status().equals("SUCCEEDED") ? "miss" : "-", m);
         }
+    }
+
+    /**
+     * The eval step's comparison table (report.md) and, when a gate step checked it, the gates (gates.json beside
+     * the report, also written when a gate failed), with where the HTML report is.
+     */
+    static void printEvaluation(PrintStream o, MetadataDb db, RunReport r) throws IOException {
+        for (RunReport.StepLine l : r.steps()) {
+            if (!l.stage().equals("eval") || !(l.status().equals("SUCCEEDED") || l.status().equals("CACHED"))) {
+                continue;
+            }
+            Map<String, String> outputs = outputs(db.findStep(r.runId(), l.step()).orElseThrow());
+            Path dir = Path.of(outputs.get("dir"));
+            o.println();
+            o.println("evaluation (step " + l.step() + ", " + dir.resolve(ComparisonReport.HTML) + "):");
+            o.print(Files.readString(dir.resolve(ComparisonReport.MARKDOWN), StandardCharsets.UTF_8));
+            Path gates = dir.resolve(EvaluationRun.GATES_FILE);
+            if (Files.isRegularFile(gates)) {
+                o.println();
+                o.println("quality gates (" + gates + "):");
+                o.print(EvaluationRun.gatesTable(gates));
+            }
+        }
+    }
+
+    private static Map<String, String> outputs(Rows.Step row) throws IOException {
+        return row.outputs() == null ? Map.of() : JsonFields.MAPPER.readValue(row.outputs(),
+                new TypeReference<LinkedHashMap<String, String>>() {
+                });
     }
 
     private static String number(double v) {
@@ -207,9 +269,7 @@ final class DemoCommand implements Callable<Integer> {
             st.put("status", l.status());
             st.put("seconds", l.seconds());
             st.put("cached_from", l.cachedFrom());
-            st.put("outputs", row.outputs() == null ? Map.of() : JsonFields.MAPPER.readValue(row.outputs(),
-                    new TypeReference<LinkedHashMap<String, String>>() {
-                    }));
+            st.put("outputs", outputs(row));
             st.put("metrics", l.metrics());
             steps.put(l.step(), st);
         }

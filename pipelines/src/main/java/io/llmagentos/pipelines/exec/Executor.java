@@ -736,6 +736,15 @@ public final class Executor {
             return switch (r.kind()) {
                 case "params" -> spec.values().get(r.name());
                 case "run" -> r.name().equals("id") ? run.id() : runDir.toString();
+                case "pipeline" -> {
+                    Path dir = SpecLoader.pipelineDir(spec.file());
+                    if (dir == null) {
+                        throw new IllegalArgumentException(spec.file() + ":" + s.line() + ": steps." + s.id() + "."
+                                + field + ": " + r.text() + ": the pipeline file " + spec.file() + " is gone; run it "
+                                + "from where it was started or restore the file");
+                    }
+                    yield dir.toString();
+                }
                 default -> {
                     StepState up = states.get(r.step());
                     if (r.section().equals("outputs")) {

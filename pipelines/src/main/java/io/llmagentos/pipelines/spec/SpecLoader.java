@@ -392,9 +392,27 @@ public final class SpecLoader {
                     throw err(n, field, r.text() + ": a step cannot use its own outputs (cycle " + self + " -> " + self + ")");
                 }
             }
+            case "pipeline" -> {
+                if (pipelineDir(file) == null) {
+                    throw err(n, field, r.text() + ": this pipeline was not read from a file (" + file + "), so it "
+                            + "has no directory; run it from a file or give the path itself");
+                }
+            }
             default -> {
             }
         }
+    }
+
+    /**
+     * What {@code ${pipeline.dir}} stands for: the absolute directory of the pipeline file {@code file}, or null when
+     * {@code file} is not a file on disk (a pipeline parsed from text).
+     */
+    public static Path pipelineDir(String file) {
+        if (file == null) {
+            return null;
+        }
+        Path f = Path.of(file).toAbsolutePath().normalize();
+        return Files.isRegularFile(f) ? f.getParent() : null;
     }
 
     private void checkOutputRefs(Map<String, StepSpec> steps, Map<String, MappingNode> nodes) throws SpecException {

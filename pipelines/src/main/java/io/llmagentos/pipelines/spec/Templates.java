@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 
 /**
  * The {@code ${…}} references in step settings: {@code ${params.NAME}}, {@code ${steps.ID.outputs.NAME}},
- * {@code ${steps.ID.metrics.NAME}}, {@code ${run.id}} and {@code ${run.dir}}.
+ * {@code ${steps.ID.metrics.NAME}}, {@code ${run.id}}, {@code ${run.dir}} and {@code ${pipeline.dir}} (the directory
+ * of the pipeline file, for files that ship beside it, such as quality gates).
  */
 public final class Templates {
     private static final Pattern REF = Pattern.compile("\\$\\{([^}]*)}");
@@ -16,7 +17,7 @@ public final class Templates {
     private Templates() {
     }
 
-    /** One reference. {@code kind} is params, steps or run; {@code step} and {@code section} only for steps. */
+    /** One reference. {@code kind} is params, steps, run or pipeline; {@code step} and {@code section} only for steps. */
     public record Ref(String kind, String step, String section, String name, String text) {
     }
 
@@ -42,12 +43,15 @@ public final class Templates {
         if (p.length == 2 && p[0].equals("run") && (p[1].equals("id") || p[1].equals("dir"))) {
             return new Ref("run", null, null, p[1], text);
         }
+        if (p.length == 2 && p[0].equals("pipeline") && p[1].equals("dir")) {
+            return new Ref("pipeline", null, null, p[1], text);
+        }
         if (p.length == 4 && p[0].equals("steps") && (p[2].equals("outputs") || p[2].equals("metrics"))
                 && !p[1].isEmpty() && !p[3].isEmpty()) {
             return new Ref("steps", p[1], p[2], p[3], text);
         }
         throw new IllegalArgumentException("cannot read the reference " + text + "; write ${params.NAME}, "
-                + "${steps.STEP.outputs.NAME}, ${steps.STEP.metrics.NAME}, ${run.id} or ${run.dir}");
+                + "${steps.STEP.outputs.NAME}, ${steps.STEP.metrics.NAME}, ${run.id}, ${run.dir} or ${pipeline.dir}");
     }
 
     /** {@code template} with every reference replaced by {@code lookup}'s value. */

@@ -11,9 +11,9 @@ import java.util.List;
 
 /**
  * {@code uses: promote}: moves a Model Registry alias (by default {@code champion}) onto the version that an earlier
- * step of the run registered for a model directory. Put a {@code when:} on it to promote only when a gate passed,
- * e.g. {@code when: ${steps.gate.metrics.passed} == 1}. Without tracking the executor notes that the registry needs
- * {@code --tracking-uri}.
+ * step of the run registered for a model directory. To promote only what a gate passed, give it {@code needs:
+ * [gate]} (a failed gate fails its step, so this one does not run), or a {@code when:} on a metric. Without tracking
+ * the executor notes that the registry needs {@code --tracking-uri}.
  */
 public final class PromoteStage implements Stage {
     @Override

@@ -139,7 +139,7 @@ class AgentosCliTest {
     @Test
     void demoRunsThePipelineEndToEndAndASecondRunIsAllCacheHits(@TempDir Path tmp) throws Exception {
         String[] args = {"demo", "--out", tmp.toString(), "--teacher-steps", "12", "--vocab-size", "600",
-            "--student-steps", "4"};
+            "--student-steps", "4", "-p", "gates=smoke"};
         Result r = run(args);
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         Path run;
@@ -149,7 +149,7 @@ class AgentosCliTest {
         JsonNode summary = JsonFields.MAPPER.readTree(run.resolve("demo-summary.json").toFile());
         assertThat(summary.get("status").asText()).isEqualTo("SUCCEEDED");
         JsonNode steps = summary.get("steps");
-        assertThat(steps.size()).isEqualTo(10);
+        assertThat(steps.size()).isEqualTo(13);
         steps.fields().forEachRemaining(e -> assertThat(e.getValue().get("status").asText()).as(e.getKey())
                 .isEqualTo("SUCCEEDED"));
         Path tokDir = Path.of(out(steps, "tokenizer", "tokenizer"));
@@ -158,7 +158,8 @@ class AgentosCliTest {
         Path student = Path.of(out(steps, "student", "checkpoint"));
         Path onnx = Path.of(out(steps, "onnx", "model"));
         Path int8 = Path.of(out(steps, "int8", "model"));
-        for (Path p : List.of(tokDir, shards, teacher, student, onnx, int8)) {
+        Path report = Path.of(out(steps, "eval", "report"));
+        for (Path p : List.of(tokDir, shards, teacher, student, onnx, int8, report)) {
             assertThat(p).as("every output lives in the run directory").startsWith(run);
         }
         // every stage prints where its outputs went and what it measured; the summary table ends the run
@@ -173,7 +174,12 @@ class AgentosCliTest {
                 .contains("POST /v1/chat/completions").contains("assistant:")
                 .containsPattern("(?m)^step +stage +status +seconds +cache +key metrics$")
                 .containsPattern("(?m)^teacher +pretrain +SUCCEEDED +[0-9.]+ +miss +val_ppl_initial")
-                .contains("demo finished").contains("(0 of 10 steps from the cache)")
+                .containsPattern("(?m)^gate +gate +SUCCEEDED +[0-9.]+ +miss +gates_passed 3, gates_failed 0$")
+                .contains("evaluation (step eval, " + report.resolveSibling("report.html") + "):")
+                .containsPattern("(?m)^\\| int8 \\| onnx \\| int8 \\| ")
+                .contains("quality gates (" + report.resolveSibling("gates.json") + "):")
+                .containsPattern("(?m)^PASS +INT8 is under a third of the FP32 size ")
+                .contains("demo finished").contains("(0 of 13 steps from the cache)")
                 .contains(run.resolve("demo-summary.json").toString());
         Tokenizer tok = Tokenizer.load(tokDir);
         assertThat(tok.vocabSize()).isEqualTo(600);
@@ -203,11 +209,24 @@ class AgentosCliTest {
         try (io.llmagentos.quantization.runtime.OrtCausalLm lm = io.llmagentos.quantization.runtime.OrtCausalLm.open(int8)) {
             assertThat(lm.metadata()).containsKey("agentos.quantization");
         }
+        // the report compares the four models; the gate step checked the smoke gates against it
+        JsonNode rep = JsonFields.MAPPER.readTree(report.toFile());
+        List<String> aliases = new java.util.ArrayList<>();
+        rep.get("models").forEach(m -> aliases.add(m.get("alias").asText()));
+        assertThat(aliases).containsExactly("teacher", "student", "fp32", "int8");
+        assertThat(metric(steps, "eval", "int8.bytes")).isEqualTo(metric(steps, "int8", "int8_bytes"));
+        JsonNode gates = JsonFields.MAPPER.readTree(report.resolveSibling("gates.json").toFile());
+        assertThat(gates.get("passed").asBoolean()).isTrue();
+        assertThat(gates.get("gates").size()).isEqualTo(3);
+        assertThat(gates.get("gate_file").asText()).endsWith("gates/smoke.yaml");
+        assertThat(tmp.resolve("configs/pipelines/demo.yaml")).hasContent(new String(
+                AgentosCliTest.class.getResourceAsStream("/io/llmagentos/pipelines/configs/pipelines/demo.yaml")
+                        .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
 
         // the same demo again under the same --out: every step is a cache hit of the first run
         Result again = run(args);
         assertThat(again.exit()).as(again.out() + again.err()).isZero();
-        assertThat(again.out()).contains("(10 of 10 steps from the cache)")
+        assertThat(again.out()).contains("(13 of 13 steps from the cache)")
                 .containsPattern("(?m)^teacher +pretrain +CACHED +[0-9.]+ +hit +val_ppl_initial");
         Path second;
         try (Stream<Path> s = Files.list(tmp)) {

@@ -149,6 +149,20 @@ class ExecutorTest {
     }
 
     @Test
+    void pipelineDirIsTheDirectoryOfThePipelineFile() throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve("configs/pipelines"));
+        PipelineSpec spec = Pipelines.load(dir.resolve("configs/pipelines"), "g.yaml", """
+                pipeline: pdir
+                steps:
+                  a: {uses: noop, with: {value: "${pipeline.dir}/../gates/x.yaml"}}
+                """);
+        RunReport r = Pipelines.run(db, dir.resolve("runs"), spec);
+        assertThat(r.status()).isEqualTo("SUCCEEDED");
+        assertThat(db.findStep(r.runId(), "a").orElseThrow().outputs())
+                .contains(dir.resolve("configs/pipelines").toAbsolutePath() + "/../gates/x.yaml");
+    }
+
+    @Test
     void resumeRunsOnlyWhatDidNotFinish() throws Exception {
         Path gate = dir.resolve("fixed");
         PipelineSpec spec = Pipelines.load(dir, "r.yaml", """

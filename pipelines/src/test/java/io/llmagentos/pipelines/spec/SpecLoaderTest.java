@@ -60,12 +60,29 @@ class SpecLoaderTest {
         Path dir = Path.of(System.getProperty("agentos.repo.root", "..")).resolve("configs/pipelines");
         PipelineSpec s = loader.load(dir.resolve("demo.yaml"), Map.of());
         assertThat(s.topologicalOrder()).containsExactly("data", "prep", "tokenizer", "shards", "teacher", "generate",
-                "student", "onnx", "int8", "serve");
+                "student", "onnx", "int8", "eval", "gate", "champion", "serve");
+        assertThat(s.steps().get("serve").needs()).contains("gate");
+        for (String gates : java.util.List.of("demo", "smoke")) {
+            // the gate files the demo's ${pipeline.dir}/../gates/${params.gates}.yaml names exist and parse
+            Path g = dir.resolve("../gates/" + gates + ".yaml");
+            assertThat(io.llmagentos.evaluation.QualityGates.load(g)).isNotNull();
+        }
         assertThat(s.steps().get("student").with()).containsEntry("student.config.hidden_size", "96");
         PipelineSpec f = loader.load(dir.resolve("finetune.yaml"), Map.of("teacher", "/some/checkpoint"));
         assertThat(f.steps().keySet()).containsExactlyInAnyOrder("data", "sft", "lora");
         assertThatThrownBy(() -> loader.load(dir.resolve("finetune.yaml"), Map.of()))
                 .hasMessageContaining("finetune.yaml").hasMessageContaining("teacher");
+    }
+
+    @Test
+    void pipelineDirNeedsAPipelineFile() {
+        assertThat(error("""
+                pipeline: t
+                steps:
+                  a:
+                    uses: noop
+                    with: {value: "${pipeline.dir}/x"}
+                """)).startsWith("p.yaml:5: steps.a.with.value: ${pipeline.dir}: this pipeline was not read from a file");
     }
 
     @Test

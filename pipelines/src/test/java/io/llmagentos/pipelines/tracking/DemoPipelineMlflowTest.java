@@ -24,11 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The acceptance check of tracking: the shipped {@code configs/pipelines/demo.yaml} (smaller: 12 teacher steps, 4
  * student steps, vocabulary 600, one PyTorch thread, which also checks that {@code training.threads} works in a
- * child JVM) plus a promotion step that stands in for a quality gate, tracked in a real {@code mlflow server}, then
- * read back with Python {@code mlflow}: the parent run and its nested step runs, their parameters, the training loss
- * as a metric history equal to the DB's, evaluation metrics, artifacts whose downloaded bytes equal the files on
- * disk, a model version with alias {@code candidate} for every step that made a model, and {@code champion} on the
- * INT8 student's version once its "gate" passed.
+ * child JVM, the smoke gates), tracked in a real {@code mlflow server}, then read back with Python {@code mlflow}:
+ * the parent run and its nested step runs, their parameters, the training loss as a metric history equal to the DB's,
+ * the eval step's {@code alias.metric} metrics and report, artifacts whose downloaded bytes equal the files on disk, a
+ * model version with alias {@code candidate} for every step that made a model, and {@code champion} on the INT8
+ * student's version once the gate passed.
  */
 class DemoPipelineMlflowTest {
     @TempDir
@@ -36,20 +36,11 @@ class DemoPipelineMlflowTest {
 
     @Test
     void demoPipelineIsReadableInMlflow() throws Exception {
+        // the shipped file itself: its gate step finds configs/gates/smoke.yaml through ${pipeline.dir}
         Path demo = Path.of(System.getProperty("agentos.repo.root", "..")).resolve("configs/pipelines/demo.yaml");
-        // the gate's place in demo.yaml: here the served answer stands in for a gate that passed
-        String yaml = Files.readString(demo, StandardCharsets.UTF_8) + """
-
-                  champion:
-                    uses: promote
-                    with: {model: "${steps.int8.outputs.model}"}
-                    when: ${steps.serve.metrics.completion_tokens} >= 1
-                """;
-        Path file = dir.resolve("demo.yaml");
-        Files.writeString(file, yaml, StandardCharsets.UTF_8);
-        PipelineSpec spec = new SpecLoader(StageRegistry.load()).load(file, Map.of("teacher_steps", "12",
+        PipelineSpec spec = new SpecLoader(StageRegistry.load()).load(demo, Map.of("teacher_steps", "12",
                 "teacher_eval_every", "6", "teacher_warmup", "2", "student_steps", "4", "student_eval_every", "2",
-                "student_warmup", "1", "vocab_size", "600", "threads", "1"));
+                "student_warmup", "1", "vocab_size", "600", "threads", "1", "gates", "smoke"));
         try (MlflowServer mlflow = MlflowServer.start(dir.resolve("mlflow"));
              MetadataDb db = MetadataDb.open("jdbc:sqlite:" + dir.resolve("agentos.db"));
              MlflowTracking tracking = new MlflowTracking(mlflow.uri())) {
@@ -89,6 +80,8 @@ class DemoPipelineMlflowTest {
                         "int8_model_sha": sha(c.download_artifacts(q.info.run_id, "model/model.onnx", d)),
                         "int8_report_sha": sha(c.download_artifacts(q.info.run_id, "quantize/quantization.json", d)),
                         "prep_report_sha": sha(c.download_artifacts(nested["prep"].info.run_id, "prep/prep-report.json", d)),
+                        "eval_metrics": nested["eval"].data.metrics, "gate_metrics": nested["gate"].data.metrics,
+                        "eval_html_sha": sha(c.download_artifacts(nested["eval"].info.run_id, "eval/report.html", d)),
                         "versions": versions, "champion": [champ.version, champ.run_id]}))
                     """, mlflow.uri(), run.mlflowExperiment(), run.mlflowRun());
             JsonNode j = JsonFields.MAPPER.readTree(out.strip().lines().reduce((a, b) -> b).orElseThrow());
@@ -96,8 +89,8 @@ class DemoPipelineMlflowTest {
             assertThat(j.path("parent_status").asText()).isEqualTo("FINISHED");
             assertThat(j.path("parent_tags").path("agentos.pipeline").asText()).isEqualTo("demo");
             assertThat(j.path("parent_params").path("teacher_steps").asText()).isEqualTo("12");
-            assertThat(j.path("nested").toString()).isEqualTo("[\"champion\",\"data\",\"generate\",\"int8\",\"onnx\","
-                    + "\"prep\",\"serve\",\"shards\",\"student\",\"teacher\",\"tokenizer\"]");
+            assertThat(j.path("nested").toString()).isEqualTo("[\"champion\",\"data\",\"eval\",\"gate\",\"generate\","
+                    + "\"int8\",\"onnx\",\"prep\",\"serve\",\"shards\",\"student\",\"teacher\",\"tokenizer\"]");
             j.path("status").fields().forEachRemaining(e -> assertThat(e.getValue().asText()).as(e.getKey())
                     .isEqualTo("FINISHED"));
             assertThat(j.path("teacher_params").path("model.preset").asText()).isEqualTo("demo-teacher");
@@ -123,6 +116,13 @@ class DemoPipelineMlflowTest {
             assertThat(j.path("student_metrics").has("task_accuracy")).isTrue();
             assertThat(j.path("int8_metrics").path("ppl_ratio").asDouble()).isPositive();
             assertThat(j.path("int8_metrics").path("size_ratio").asDouble()).isLessThan(0.3);
+            Path report = Path.of(outputs(db, id, "eval").path("report").asText());
+            assertThat(j.path("eval_metrics").path("int8.perplexity").asDouble())
+                    .isEqualTo(JsonFields.MAPPER.readTree(report.toFile()).path("models").get(3).path("metrics")
+                            .path("perplexity").asDouble());
+            assertThat(j.path("eval_metrics").has("teacher.task_acc")).isTrue();
+            assertThat(j.path("gate_metrics").path("gates_passed").asDouble()).isEqualTo(3);
+            assertThat(j.path("eval_html_sha").asText()).isEqualTo(CacheKeys.fileDigest(report.resolveSibling("report.html")));
 
             assertThat(j.path("teacher_model_sha").asText()).isEqualTo(CacheKeys.fileDigest(teacher.resolve("model.safetensors")));
             assertThat(j.path("int8_model_sha").asText()).isEqualTo(CacheKeys.fileDigest(int8.resolve("model.onnx")));

@@ -83,10 +83,14 @@ class EdgeDistributionIT {
             Http http = new Http(URI.create("http://127.0.0.1:" + port), "sk-edge");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             boolean up = false;
+            // /ready, not /health: the port opens before the HTTP warm-up ends and the launcher installs its drain hook
             while (!up && System.nanoTime() < deadline && p.isAlive()) {
                 try {
-                    up = http.get("/health").status() == 200;
+                    up = http.get("/ready").status() == 200;
                 } catch (IOException notYet) {
+                    // not listening yet
+                }
+                if (!up) {
                     Thread.sleep(200);
                 }
             }

@@ -45,12 +45,13 @@ class ServingSoakIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             try {
-                if (http.get("/health").status() == 200) {
+                if (http.get("/ready").status() == 200) { // warmed up and accepting (/health is up earlier)
                     return http;
                 }
             } catch (IOException notYet) {
-                Thread.sleep(200);
+                // not listening yet
             }
+            Thread.sleep(200);
         }
         throw new AssertionError("server did not start:\n" + Files.readString(log));
     }
