@@ -344,8 +344,10 @@ public final class Executor {
                                 progress = true;
                                 continue;
                             }
-                            if (s.needs().stream().allMatch(n -> DONE_OK.contains(states.get(n).status))
-                                    && runningSteps.size() < parallel) {
+                            // a need counts once its task ended, its report included: a step that rewrites a
+                            // need's directory (shards after prep) must not race the need's artifact upload
+                            if (s.needs().stream().allMatch(n -> DONE_OK.contains(states.get(n).status)
+                                    && !runningSteps.contains(n)) && runningSteps.size() < parallel) {
                                 runningSteps.add(id);
                                 done.submit(() -> {
                                     runStep(s);

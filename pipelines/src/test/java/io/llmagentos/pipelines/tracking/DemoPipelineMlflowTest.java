@@ -80,6 +80,7 @@ class DemoPipelineMlflowTest {
                         "int8_model_sha": sha(c.download_artifacts(q.info.run_id, "model/model.onnx", d)),
                         "int8_report_sha": sha(c.download_artifacts(q.info.run_id, "quantize/quantization.json", d)),
                         "prep_report_sha": sha(c.download_artifacts(nested["prep"].info.run_id, "prep/prep-report.json", d)),
+                        "shards_report_sha": sha(c.download_artifacts(nested["shards"].info.run_id, "prep/prep-report.json", tempfile.mkdtemp())),
                         "eval_metrics": nested["eval"].data.metrics, "gate_metrics": nested["gate"].data.metrics,
                         "eval_html_sha": sha(c.download_artifacts(nested["eval"].info.run_id, "eval/report.html", d)),
                         "versions": versions, "champion": [champ.version, champ.run_id]}))
@@ -127,8 +128,14 @@ class DemoPipelineMlflowTest {
             assertThat(j.path("teacher_model_sha").asText()).isEqualTo(CacheKeys.fileDigest(teacher.resolve("model.safetensors")));
             assertThat(j.path("int8_model_sha").asText()).isEqualTo(CacheKeys.fileDigest(int8.resolve("model.onnx")));
             assertThat(j.path("int8_report_sha").asText()).isEqualTo(CacheKeys.fileDigest(int8.resolve("quantization.json")));
-            assertThat(j.path("prep_report_sha").asText()).isEqualTo(CacheKeys.fileDigest(
-                    Path.of(outputs(db, id, "prep").get("report").asText())));
+            // the shards step rewrites prep's directory (and its report) after prep ended: prep's artifact is the
+            // report as prep left it (the digest the DB took when prep ended), the file on disk is the shards step's
+            String prepDigest = db.artifacts(id).stream()
+                    .filter(a -> a.step().equals("prep") && a.name().equals("prep/prep-report.json")).findFirst()
+                    .orElseThrow().sha256();
+            assertThat(j.path("prep_report_sha").asText()).isEqualTo(prepDigest);
+            assertThat(j.path("shards_report_sha").asText()).isEqualTo(CacheKeys.fileDigest(
+                    Path.of(outputs(db, id, "shards").get("report").asText())));
 
             // one version per model-making step, made by that step's run, alias candidate; champion on the INT8 one
             for (String[] m : List.of(new String[] {"demo-teacher", "teacher"}, new String[] {"demo-student", "student"},
