@@ -94,14 +94,15 @@ public final class ClassRefs {
     }
 
     /**
-     * The class files under {@code classesDir} that call {@code owner.name} with {@code descriptor}, for any of
-     * {@code names}, as "class: method" lines.
+     * The class files under {@code classesDir} that call {@code owner.name} with {@code descriptor} (null: any), for
+     * any of {@code names}, as "class: method" lines.
      */
     public static List<String> callers(Path classesDir, String owner, List<String> names, String descriptor) {
         TreeSet<String> hits = new TreeSet<>();
         methodRefs(classesDir).forEach((cls, refs) -> {
             for (MethodRef r : refs) {
-                if (r.owner().equals(owner) && names.contains(r.name()) && r.descriptor().equals(descriptor)) {
+                if (r.owner().equals(owner) && names.contains(r.name())
+                        && (descriptor == null || r.descriptor().equals(descriptor))) {
                     hits.add(cls + ": " + r);
                 }
             }
@@ -111,13 +112,22 @@ public final class ClassRefs {
 
     /**
      * Calls of DJL's {@code NDArray} arithmetic with a Java number (mul, div, pow, maximum, minimum and their
-     * in-place forms) from the class files under {@code classesDir}, except those of training's {@code Scalars},
-     * which makes such numbers safe for autograd (see its documentation).
+     * in-place forms), and of the DJL methods that make such a call inside (swish, relu6, scaleGradient, gatherNd,
+     * toDegrees/toRadians, the reversed rdiv/rpow and {@code NDArrays}' number forms), from the class files under
+     * {@code classesDir}, except those of training's {@code Scalars}, which makes such numbers safe for autograd (see
+     * its documentation). The list of DJL methods was read off DJL 0.36's bytecode.
      */
     public static List<String> djlNumberArithmeticCallers(Path classesDir) {
-        List<String> hits = callers(classesDir, "ai/djl/ndarray/NDArray",
-                List.of("mul", "div", "pow", "maximum", "minimum", "muli", "divi", "powi"),
-                "(Ljava/lang/Number;)Lai/djl/ndarray/NDArray;");
+        String number = "(Ljava/lang/Number;)Lai/djl/ndarray/NDArray;";
+        List<String> hits = new ArrayList<>(callers(classesDir, "ai/djl/ndarray/NDArray",
+                List.of("mul", "div", "pow", "maximum", "minimum", "muli", "divi", "powi"), number));
+        hits.addAll(callers(classesDir, "ai/djl/ndarray/NDArray", List.of("scaleGradient", "gatherNd", "toDegrees",
+                "toRadians"), null));
+        hits.addAll(callers(classesDir, "ai/djl/ndarray/internal/NDArrayEx", List.of("swish", "rdiv", "rdivi", "rpow",
+                "rpowi"), null));
+        hits.addAll(callers(classesDir, "ai/djl/nn/Activation", List.of("swish", "relu6"), null));
+        hits.addAll(callers(classesDir, "ai/djl/ndarray/NDArrays", List.of("mul", "div", "pow", "maximum", "minimum",
+                "muli", "divi", "powi"), null).stream().filter(h -> h.contains("Ljava/lang/Number;")).toList());
         hits.removeIf(h -> h.startsWith("io/llmagentos/training/Scalars.class"));
         return hits;
     }

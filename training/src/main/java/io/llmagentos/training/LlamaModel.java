@@ -203,7 +203,8 @@ public final class LlamaModel implements AutoCloseable {
             NDArray h = rmsNorm(x, w.get(p + "input_layernorm.weight"));
             x = x.add(attention(w, p, l, h, batch, seq, cs, mask, cache));
             NDArray h2 = rmsNorm(x, w.get(p + "post_attention_layernorm.weight"));
-            NDArray gate = Activation.swish(w.linear(p + "mlp.gate_proj.weight", h2), 1f);
+            NDArray g = w.linear(p + "mlp.gate_proj.weight", h2);
+            NDArray gate = g.mul(Activation.sigmoid(g)); // SiLU; DJL's swish(x, 1) multiplies by a Number (Scalars)
             NDArray up = w.linear(p + "mlp.up_proj.weight", h2);
             x = x.add(w.linear(p + "mlp.down_proj.weight", gate.mul(up)));
             if (states != null && l < config.numHiddenLayers() - 1) {
