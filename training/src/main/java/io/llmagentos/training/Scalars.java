@@ -3,6 +3,7 @@ package io.llmagentos.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.function.BinaryOperator;
 
 /**
  * Arithmetic of a tensor with a Java number, for code that autograd differentiates. DJL's {@code
@@ -36,39 +37,34 @@ public final class Scalars {
     }
 
     public static NDArray mul(NDArray x, double c) {
-        try (NDArray s = of(x, c)) {
-            return x.mul(s);
-        }
+        return apply(x, c, NDArray::mul);
     }
 
     public static NDArray div(NDArray x, double c) {
-        try (NDArray s = of(x, c)) {
-            return x.div(s);
-        }
+        return apply(x, c, NDArray::div);
     }
 
     public static NDArray pow(NDArray x, double c) {
-        try (NDArray s = of(x, c)) {
-            return x.pow(s);
-        }
+        return apply(x, c, NDArray::pow);
     }
 
     public static NDArray maximum(NDArray x, double c) {
-        try (NDArray s = of(x, c)) {
-            return x.maximum(s);
-        }
+        return apply(x, c, NDArray::maximum);
     }
 
     public static NDArray minimum(NDArray x, double c) {
-        try (NDArray s = of(x, c)) {
-            return x.minimum(s);
-        }
+        return apply(x, c, NDArray::minimum);
     }
 
     /** In place: {@code x *= c}. */
     public static NDArray muli(NDArray x, double c) {
+        return apply(x, c, NDArray::muli);
+    }
+
+    /** {@code op(x, c)} with {@code c} as {@link #of}; the scalar's Java handle is closed once the op returns. */
+    private static NDArray apply(NDArray x, double c, BinaryOperator<NDArray> op) {
         try (NDArray s = of(x, c)) {
-            return x.muli(s);
+            return op.apply(x, s);
         }
     }
 }
