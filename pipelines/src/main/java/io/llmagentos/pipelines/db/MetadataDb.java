@@ -457,13 +457,15 @@ public final class MetadataDb implements AutoCloseable {
                         rs.getString(5), rs.getString(6)), key).stream().findFirst();
     }
 
+    /**
+     * Records a step's outputs under its cache key; the last writer wins. One upsert (SQLite and PostgreSQL share
+     * the {@code ON CONFLICT} syntax), so two runs finishing the same cached step at once do not collide.
+     */
     public void putCache(String key, String stage, String outputs, String metrics, String runId, String step, long now) {
-        transaction(() -> {
-            update("DELETE FROM step_cache WHERE cache_key = ?", key);
-            update("INSERT INTO step_cache (cache_key, stage, outputs, metrics, run_id, step, created_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?)", key, stage, outputs, metrics, runId, step, now);
-            return null;
-        });
+        update("INSERT INTO step_cache (cache_key, stage, outputs, metrics, run_id, step, created_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cache_key) DO UPDATE SET stage = excluded.stage, "
+                + "outputs = excluded.outputs, metrics = excluded.metrics, run_id = excluded.run_id, "
+                + "step = excluded.step, created_at = excluded.created_at", key, stage, outputs, metrics, runId, step, now);
     }
 
     public void dropCache(String key) {

@@ -7,6 +7,12 @@ import io.llmagentos.pipelines.exec.Pipelines;
 import io.llmagentos.pipelines.exec.RunReport;
 import io.llmagentos.pipelines.spec.PipelineSpec;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,6 +64,50 @@ class PostgresTest {
             RunReport again = Pipelines.run(db, dir.resolve("runs"), spec);
             assertThat(again.steps()).extracting(RunReport.StepLine::status).containsOnly("CACHED");
         }
+    }
+
+    /** Runs that finish the same cached step at the same moment both record it; neither fails (last writer wins). */
+    static void concurrentCacheWritesOfOneKeyDoNotCollide(String url) throws Exception {
+        int writers = 8;
+        try (MetadataDb probe = MetadataDb.open(url)) {
+            List<MetadataDb> dbs = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                dbs.add(MetadataDb.open(url));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(writers);
+            try {
+                CyclicBarrier start = new CyclicBarrier(writers);
+                List<Future<?>> done = new ArrayList<>();
+                for (int i = 0; i < writers; i++) {
+                    int w = i;
+                    done.add(pool.submit(() -> {
+                        start.await();
+                        for (int round = 0; round < 20; round++) {
+                            dbs.get(w).putCache("k" + round, "noop", "{\"w\":" + w + "}", "{}", "run-" + w, "work", round);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get(); // rethrows a writer's unique-key violation
+                }
+            } finally {
+                pool.shutdownNow();
+                for (MetadataDb db : dbs) {
+                    db.close();
+                }
+            }
+            for (int round = 0; round < 20; round++) {
+                Rows.CacheEntry e = probe.findCache("k" + round).orElseThrow();
+                assertThat(e.outputs()).matches("\\{\"w\":[0-7]}");
+                assertThat(e.runId()).isEqualTo("run-" + e.outputs().replaceAll("\\D", ""));
+            }
+        }
+    }
+
+    @Test
+    void concurrentCacheWritesOnPostgres() throws Exception {
+        concurrentCacheWritesOfOneKeyDoNotCollide(pg.url());
     }
 
     @Test

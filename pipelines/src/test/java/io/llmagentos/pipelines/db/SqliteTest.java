@@ -19,4 +19,9 @@ class SqliteTest {
         }
         PostgresTest.pipelineRunsRetriesAndCaches(url, dir);
     }
+
+    @Test
+    void concurrentCacheWritesOnSqlite() throws Exception {
+        PostgresTest.concurrentCacheWritesOfOneKeyDoNotCollide("jdbc:sqlite:" + dir.resolve("cache.db"));
+    }
 }
