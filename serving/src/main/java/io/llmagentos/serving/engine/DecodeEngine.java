@@ -45,6 +45,8 @@ public final class DecodeEngine implements AutoCloseable {
     private volatile long steps;                // decode steps run (engine thread writes)
     private final Object admission = new Object();
     private volatile int[] remaining = new int[0]; // tokens left per running sequence, ascending (engine thread writes)
+    private volatile double meanLength = 16;    // EWMA of the decode steps of finished sequences, for Retry-After
+    private long promisedRetry = System.nanoTime(); // the latest retry time handed out (under admission)
 
     public DecodeEngine(OnnxLm lm, Tokenizer tokenizer, int contextLength, EngineConfig config, EngineObserver observer) {
         this.lm = lm;
@@ -147,16 +149,38 @@ public final class DecodeEngine implements AutoCloseable {
     }
 
     /**
-     * The refusal {@link #submit} throws, with when to retry: when the running sequence with the fewest tokens left
-     * ends ({@code tokens left × the recent decode step time}), which frees a slot or a place to wait.
+     * The refusal {@link #submit} throws, with when to retry. The first refused client is told to come back when
+     * the running sequence with the fewest tokens left ends ({@code tokens left × the recent decode step time}),
+     * which frees a slot or a place to wait; each further one is told one admission interval later than the last
+     * promise ({@code mean sequence length × step time / maxBatch}, the time between two places freeing when the
+     * batch is full). Clients that honour the delay so come back one at a time as places free, instead of all at
+     * the same moment to be refused again together (a thundering herd whose 429s take the cores from decoding).
      */
     public QueueFullException refusal() {
-        int[] r = remaining;
-        long steps = r.length == 0 ? 1 : Math.max(1, r[0]);
-        long ms = Math.min(60_000, Math.max(1, Math.round(steps * stepNanos / 1e6)));
+        return refusal(System.nanoTime());
+    }
+
+    QueueFullException refusal(long now) {
+        long ms;
+        synchronized (admission) {
+            ms = retryDelayMillis(now, remaining, stepNanos, meanLength, config.maxBatch(), promisedRetry);
+            promisedRetry = now + ms * 1_000_000L;
+        }
         return new QueueFullException("the server is at capacity (" + config.maxBatch() + " running, at most "
                 + config.maxQueued() + " waiting, and only while a slot frees within the request's max_tokens); retry "
                 + "after " + ms + " ms", ms);
+    }
+
+    /**
+     * When a refused client should retry, in ms from {@code now}: at the first place that frees, and no earlier than
+     * one admission interval after the latest retry already promised ({@code promised}, in nanoseconds).
+     */
+    static long retryDelayMillis(long now, int[] remaining, double stepNanos, double meanLength, int maxBatch,
+            long promised) {
+        double firstFree = (remaining.length == 0 ? 1 : Math.max(1, remaining[0])) * stepNanos;
+        double interval = Math.max(1, meanLength) * stepNanos / maxBatch;
+        double at = Math.max(now + firstFree, promised + interval);
+        return Math.min(60_000, Math.max(1, Math.round((at - now) / 1e6)));
     }
 
     /** Generates one sequence and waits for it (tests, the CLI's smoke request). */
@@ -481,6 +505,9 @@ public final class DecodeEngine implements AutoCloseable {
     private void finish(Sequence s, FinishReason reason) {
         s.finished = true;
         held.decrementAndGet();
+        if (reason == FinishReason.STOP || reason == FinishReason.LENGTH) {
+            meanLength = 0.9 * meanLength + 0.1 * s.generated;
+        }
         if (reason == FinishReason.STOP || reason == FinishReason.LENGTH) {
             String rest = s.text.flush();
             if (!rest.isEmpty()) {
