@@ -4,6 +4,7 @@
 # writes benchmarks/results/serving.json.
 # Options: --model DIR (an exported FP32 or INT8 model; repeat it to compare; default: a random-weight
 # --preset model exported here), --preset NAME (demo-teacher|demo-student|gpu-teacher, default demo-teacher),
+# --int8 (with the random --preset export: also its dynamic INT8 by our quantizer, side by side),
 # --tokens N per stream (default 64), --runs N (default 3), --threads N (ONNX Runtime intra-op threads).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 bench_build

@@ -318,7 +318,7 @@ public final class OnnxBench {
     }
 
     /** Read bandwidth: {@code threads} threads each summing its half of a 1 GiB long[] (median of 5 after warm-up). */
-    static double bandwidthGBs(int threads) throws Exception {
+    public static double bandwidthGBs(int threads) throws Exception {
         long[] a = new long[1 << 27];
         for (int i = 0; i < a.length; i++) {
             a[i] = i;

@@ -16,6 +16,9 @@ import io.llmagentos.core.tokenizer.BpeTrainerConfig;
 import io.llmagentos.core.tokenizer.PreTokenizerStyle;
 import io.llmagentos.core.tokenizer.Tokenizer;
 import io.llmagentos.datasets.sample.SampleData;
+import io.llmagentos.benchmarks.onnx.OnnxBench;
+import io.llmagentos.quantization.Int8Quantizer;
+import io.llmagentos.quantization.QuantizeOptions;
 import io.llmagentos.quantization.export.OnnxExportConfig;
 import io.llmagentos.quantization.export.OnnxExporter;
 import io.llmagentos.serving.ServerConfig;
@@ -48,7 +51,8 @@ import java.util.concurrent.Future;
  * aggregate tokens/s of 1, 4 and 16 concurrent streams through the HTTP server (continuous batching).
  *
  * <p>Options: {@code --model DIR} (an exported model; repeatable, e.g. FP32 and INT8 directories; default: a
- * random-weight {@code --preset} model exported here), {@code --preset NAME} (default demo-teacher),
+ * random-weight {@code --preset} model exported here), {@code --preset NAME} (default demo-teacher), {@code --int8}
+ * (with the random export: also its dynamic INT8 by the product's quantizer, measured beside it),
  * {@code --tokens N} per stream (default 64), {@code --runs N} (default 3).
  */
 public final class ServingBench {
@@ -63,6 +67,7 @@ public final class ServingBench {
         int tokens = 64;
         int runs = 3;
         int threads = Runtime.getRuntime().availableProcessors();
+        boolean int8 = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--model" -> models.add(Path.of(args[++i]));
@@ -70,15 +75,27 @@ public final class ServingBench {
                 case "--tokens" -> tokens = Integer.parseInt(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--int8" -> int8 = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (expected --model DIR, --preset NAME, --tokens N, --runs N, --threads N)");
+                        + " (expected --model DIR, --preset NAME, --int8, --tokens N, --runs N, --threads N)");
             }
         }
         Path work = Files.createTempDirectory("serving-bench-");
         if (models.isEmpty()) {
             models.add(exportRandom(preset, work));
+            if (int8) {
+                // the product's dynamic INT8 (per-channel weights, activations quantized per call) of the same export
+                Path q = work.resolve(preset + "-int8");
+                Int8Quantizer.run(models.get(0), q, QuantizeOptions.dynamic(), ProgressListener.NONE);
+                System.out.printf("quantized it (dynamic INT8) to %s%n", q);
+                models.add(q);
+            }
+        } else if (int8) {
+            throw new IllegalArgumentException("--int8 quantizes the random --preset export; with --model, pass the INT8 "
+                    + "directory as another --model");
         }
-        double bandwidth = readBandwidth();
+        // the same threads as ONNX Runtime gets: one thread cannot saturate the memory bus a 2-thread decode reads
+        double bandwidth = OnnxBench.bandwidthGBs(threads) * 1e9;
         BenchReport r = new BenchReport("serving", "Serving on ONNX Runtime: decode vs the memory-bandwidth bound, "
                 + "TTFT, aggregate tokens/s");
         r.param("machine", MachineInfo.describe()).param("tokens_per_stream", tokens).param("runs", runs)
@@ -86,7 +103,8 @@ public final class ServingBench {
         for (Path m : models) {
             measure(r, m, tokens, runs, threads, bandwidth);
         }
-        r.note("bound = read bandwidth (one thread summing a 1 GiB float array) / bytes of weights read per token "
+        r.note("bound = read bandwidth (as many threads as ONNX Runtime has, summing a 1 GiB long array) / bytes of "
+                + "weights read per token "
                 + "(the ONNX file size); decode = tokens after the first / time after the first token");
         r.note("aggregate = all streams' completion tokens / wall time, through POST /v1/completions on 127.0.0.1 "
                 + "(max batch 16)");
@@ -159,33 +177,6 @@ public final class ServingBench {
         } finally {
             pool.shutdownNow();
         }
-    }
-
-    /** Bytes/s one thread reads summing a 1 GiB float array (best of 3). */
-    private static double readBandwidth() {
-        float[] a = new float[1 << 28];
-        Arrays.fill(a, 1f);
-        double best = 0;
-        float sink = 0;
-        for (int run = 0; run < 3; run++) {
-            long t0 = System.nanoTime();
-            float s0 = 0;
-            float s1 = 0;
-            float s2 = 0;
-            float s3 = 0;
-            for (int i = 0; i < a.length; i += 4) {
-                s0 += a[i];
-                s1 += a[i + 1];
-                s2 += a[i + 2];
-                s3 += a[i + 3];
-            }
-            sink += s0 + s1 + s2 + s3;
-            best = Math.max(best, (double) a.length * 4 / ((System.nanoTime() - t0) / 1e9));
-        }
-        if (sink == 42) {
-            System.out.println();
-        }
-        return best;
     }
 
     /** A random-weight model of a preset's shape with a tokenizer trained on the sample text, exported to ONNX. */
