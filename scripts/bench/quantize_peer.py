@@ -63,6 +63,15 @@ def main():
     t0 = time.perf_counter()
     if req["mode"] == "dynamic":
         quantize_dynamic(req["fp32"], req["out"], per_channel=req["per_channel"], weight_type=QuantType.QInt8)
+    elif req["mode"] == "nbits":
+        # ORT's blockwise weight-only quantizer into MatMulNBits: 8 bits, symmetric blocks of 128, int8 compute
+        from onnxruntime.quantization import matmul_nbits_quantizer as mnb
+        model = onnx.load(req["fp32"])
+        cfg = mnb.DefaultWeightOnlyQuantConfig(block_size=128, is_symmetric=True, accuracy_level=4,
+                                               quant_format=QuantFormat.QOperator, bits=8)
+        q = mnb.MatMulNBitsQuantizer(model, block_size=128, is_symmetric=True, accuracy_level=4, algo_config=cfg)
+        q.process()
+        onnx.save(q.model.model, req["out"])
     else:
         method = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
                   "percentile": CalibrationMethod.Percentile}[req["calibrate"]]

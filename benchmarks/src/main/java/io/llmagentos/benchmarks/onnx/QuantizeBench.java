@@ -230,6 +230,10 @@ public final class QuantizeBench {
         long t0 = System.nanoTime();
         ModelProto dyn = DynamicQuantizer.quantize(fp32, QuantizeConfig.defaults()).model();
         out.add(save("ours dynamic", dyn, fp32Dir, work, t0));
+        t0 = System.nanoTime();
+        ModelProto nbits = DynamicQuantizer.quantize(fp32, QuantizeConfig.defaults()
+                .withDynamicKernel(QuantizeConfig.DynamicKernel.MATMUL_NBITS)).model();
+        out.add(save("ours dynamic matmul-nbits", nbits, fp32Dir, work, t0));
         List<CalibrationMethod> methods = all ? List.of(CalibrationMethod.MINMAX, CalibrationMethod.PERCENTILE,
                 CalibrationMethod.ENTROPY) : List.of(CalibrationMethod.MINMAX);
         for (CalibrationMethod m : methods) {
@@ -274,14 +278,18 @@ public final class QuantizeBench {
         List<Variant> out = new ArrayList<>();
         List<String[]> modes = new ArrayList<>();
         modes.add(new String[] {"dynamic", "minmax"});
+        modes.add(new String[] {"nbits", "none"});
         modes.add(new String[] {"static", "minmax"});
         if (all) {
             modes.add(new String[] {"static", "percentile"});
             modes.add(new String[] {"static", "entropy"});
         }
         for (String[] m : modes) {
-            String name = "onnxruntime.quantization " + (m[0].equals("dynamic") ? "quantize_dynamic"
-                    : "quantize_static " + m[1]);
+            String name = "onnxruntime.quantization " + switch (m[0]) {
+                case "dynamic" -> "quantize_dynamic";
+                case "nbits" -> "MatMulNBitsQuantizer 8-bit";
+                default -> "quantize_static " + m[1];
+            };
             Path d = work.resolve("ort-" + m[0] + "-" + m[1]);
             Files.createDirectories(d);
             Files.copy(fp32Dir.resolve(LlamaConfig.FILE_NAME), d.resolve(LlamaConfig.FILE_NAME),

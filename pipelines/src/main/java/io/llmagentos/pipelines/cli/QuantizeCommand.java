@@ -63,6 +63,10 @@ final class QuantizeCommand implements Callable<Integer> {
             + "output channel.")
     boolean perTensor;
 
+    @Option(names = "--kernel", defaultValue = "matmul-integer", paramLabel = "matmul-integer|matmul-nbits|dequantize-weights",
+            description = "Dynamic only. " + QuantizeConfig.DYNAMIC_KERNEL_DOC)
+    String kernel;
+
     @Option(names = "--no-embedding", negatable = false, description = "Keep the embedding table in FP32.")
     boolean noEmbedding;
 
@@ -140,7 +144,18 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         CalibrationConfig cc = CalibrationConfig.defaults(CalibrationMethod.parse(calibMethod)).withPercentile(percentile)
                 .withMaxSamples(calibSamples).withThreads(threads);
+        QuantizeConfig.DynamicKernel k;
+        try {
+            k = QuantizeConfig.DynamicKernel.parse(kernel);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--kernel: " + e.getMessage());
+        }
+        if (m != QuantizeOptions.Method.DYNAMIC && k != QuantizeConfig.DynamicKernel.MATMUL_INTEGER) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--kernel applies to --method dynamic; "
+                    + "static quantization writes QDQ pairs");
+        }
         QuantizeConfig qc = QuantizeConfig.defaults().withPerChannel(!perTensor).withEmbedding(!noEmbedding)
+                .withDynamicKernel(k)
                 .withSymmetricActivations(!asymmetric)
                 .withExclusions(new Exclusions(exclude));
         return QuantizeOptions.dynamic().withQuant(qc).withCalibration(calibration, cc).withMethod(m)

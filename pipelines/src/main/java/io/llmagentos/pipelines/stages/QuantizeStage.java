@@ -52,6 +52,8 @@ public final class QuantizeStage implements Stage {
                 StageParam.optional("smoothquant", StageParam.Type.NUMBER, "", QuantizeOptions.SMOOTHQUANT_DOC),
                 StageParam.optional("per_channel", StageParam.Type.BOOL, "true", "One scale per output channel (false: "
                         + "one per weight tensor)."),
+                StageParam.optional("kernel", StageParam.Type.STRING, "matmul-integer", "Dynamic only. "
+                        + QuantizeConfig.DYNAMIC_KERNEL_DOC),
                 StageParam.optional("embedding", StageParam.Type.BOOL, "true", "Quantize the embedding table too."),
                 StageParam.optional("asymmetric_activations", StageParam.Type.BOOL, "false", "Static: uint8 activations "
                         + "with a computed zero point."),
@@ -142,6 +144,7 @@ public final class QuantizeStage implements Stage {
                 .withPercentile(ctx.number("percentile")).withMaxSamples((int) ctx.integer("calib_samples"))
                 .withThreads(threads);
         QuantizeConfig qc = QuantizeConfig.defaults().withPerChannel(ctx.bool("per_channel"))
+                .withDynamicKernel(QuantizeConfig.DynamicKernel.parse(ctx.string("kernel")))
                 .withEmbedding(ctx.bool("embedding")).withSymmetricActivations(!ctx.bool("asymmetric_activations"))
                 .withExclusions(new Exclusions(ctx.list("exclude")));
         Double sq = ctx.optional("smoothquant") == null ? null : ctx.number("smoothquant");

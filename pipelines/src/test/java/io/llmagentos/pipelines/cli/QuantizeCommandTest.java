@@ -72,6 +72,30 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void matMulNBitsKernelWritesBlockwiseWeightsThatOrtRuns(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("int8-nbits");
+        AgentosCliTest.Result r = AgentosCliTest.run("quantize", "--model", onnx.toString(), "--kernel", "matmul-nbits",
+                "--out", out.toString(), "--eval-samples", "30");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("16 ops in INT8").contains("budget 1.020x: ok");
+        var report = JsonFields.MAPPER.readTree(out.resolve("quantization.json").toFile());
+        assertThat(report.toString()).contains("MatMulNBits");
+        try (OrtCausalLm lm = OrtCausalLm.open(out)) {
+            assertThat(lm.metadata().get("agentos.quantization")).isEqualTo("dynamic (8-bit blocks, matmul_nbits)");
+        }
+
+        AgentosCliTest.Result bad = AgentosCliTest.run("quantize", "--model", onnx.toString(), "--kernel", "nbits4",
+                "--out", tmp.resolve("o").toString());
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--kernel: unknown kernel 'nbits4': use matmul-integer, matmul-nbits or "
+                + "dequantize-weights");
+        AgentosCliTest.Result onStatic = AgentosCliTest.run("quantize", "--model", onnx.toString(), "--method", "static",
+                "--calibration", calibration.toString(), "--kernel", "matmul-nbits", "--out", tmp.resolve("o").toString());
+        assertThat(onStatic.exit()).isEqualTo(2);
+        assertThat(onStatic.err()).contains("--kernel applies to --method dynamic");
+    }
+
+    @Test
     void staticWithSmoothQuantExclusionsAndSensitivity(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("int8");
         AgentosCliTest.Result r = AgentosCliTest.run("quantize", "--model", onnx.toString(), "--method", "static",
@@ -125,6 +149,6 @@ class QuantizeCommandTest {
         String help = AgentosCliTest.run("quantize", "--help").out();
         assertThat(help).contains("--calib-method").contains("Default: entropy").contains("--smoothquant")
                 .contains("--per-tensor").contains("--asymmetric-activations").contains("--exclude").contains("--sensitivity").contains("--budget")
-                .contains("Default: 1.02").contains("--granularity");
+                .contains("Default: 1.02").contains("--granularity").contains("--kernel").contains("matmul-nbits");
     }
 }

@@ -26,6 +26,30 @@ final class Int8Rewriter {
         void emit(Int8Rewriter r, QuantTarget t, QWeight w, String x, String y) throws QuantizationException;
 
         String describe();
+
+        /**
+         * True when the scheme quantizes matrix-product weights itself ({@link #emitOwned}) instead of taking the
+         * rewriter's per-channel INT8; a weight that another target shares (an LM head tied to the embedding)
+         * still goes through {@link #emit}, so it is stored once.
+         */
+        default boolean ownsWeights() {
+            return false;
+        }
+
+        /** {@code y = x · W} from the FP32 weight, for a scheme that {@link #ownsWeights()}. */
+        default void emitOwned(Int8Rewriter r, QuantTarget t, TensorProto fp32, String x, String y) {
+            throw new UnsupportedOperationException(describe() + " takes per-channel INT8 weights");
+        }
+
+        /** How {@link #emitOwned} stores and runs a weight, for the report. */
+        default String describeOwned() {
+            return describe();
+        }
+
+        /** One matrix product's emission, per-channel or owned. */
+        interface Emitter {
+            void emit(String x, String y) throws QuantizationException;
+        }
     }
 
     /**
@@ -75,6 +99,14 @@ final class Int8Rewriter {
         Map<Integer, QuantTarget> selected = new LinkedHashMap<>();
         Map<String, Integer> axisOf = new HashMap<>();
         String scheme0 = (cfg.perChannel() ? "per-channel" : "per-tensor") + " symmetric int8 weights";
+        Map<String, Integer> uses = new HashMap<>();
+        for (QuantTarget t : found.targets()) {
+            if (cfg.exclusions().match(t) == null) {
+                uses.merge(t.weight(), 1, Integer::sum);
+            }
+        }
+        java.util.function.Predicate<QuantTarget> owned = t -> scheme.ownsWeights()
+                && t.kind() != QuantTarget.Kind.EMBEDDING && uses.getOrDefault(t.weight(), 0) == 1;
         for (QuantTarget t : found.targets()) {
             String pattern = cfg.exclusions().match(t);
             Integer axis = axisOf.get(t.weight());
@@ -90,7 +122,7 @@ final class Int8Rewriter {
                 selected.put(t.nodeIndex(), t);
                 ops.add(op(t, QuantizationReport.Status.QUANTIZED, t.kind() == QuantTarget.Kind.EMBEDDING
                         ? scheme0.replace("weights", "rows") + ", Gather + Cast + Mul"
-                        : scheme0 + ", " + scheme.describe()));
+                        : owned.test(t) ? scheme.describeOwned() : scheme0 + ", " + scheme.describe()));
             }
         }
         for (String p : cfg.exclusions().patterns()) {
@@ -105,7 +137,7 @@ final class Int8Rewriter {
 
         Map<String, QWeight> weights = new HashMap<>();
         for (QuantTarget t : selected.values()) {
-            if (!weights.containsKey(t.weight())) {
+            if (!owned.test(t) && !weights.containsKey(t.weight())) {
                 weights.put(t.weight(), r.quantizeWeight(initMap.get(t.weight()), t, cfg.perChannel()));
             }
         }
@@ -133,15 +165,18 @@ final class Int8Rewriter {
                 continue;
             }
             QWeight w = weights.get(t.weight());
+            LinearScheme.Emitter linear = owned.test(t)
+                    ? (x, y) -> scheme.emitOwned(r, t, initMap.get(t.weight()), x, y)
+                    : (x, y) -> scheme.emit(r, t, w, x, y);
             switch (t.kind()) {
                 case EMBEDDING -> r.emitEmbedding(t, w);
-                case MATMUL -> scheme.emit(r, t, w, t.activation(), t.output());
+                case MATMUL -> linear.emit(t.activation(), t.output());
                 case GEMM -> {
                     if (t.bias() == null) {
-                        scheme.emit(r, t, w, t.activation(), t.output());
+                        linear.emit(t.activation(), t.output());
                     } else {
                         String tmp = r.tmp("nb");
-                        scheme.emit(r, t, w, t.activation(), tmp);
+                        linear.emit(t.activation(), tmp);
                         r.add(OnnxTensors.node("Add", r.tmp("badd"), List.of(tmp, t.bias()),
                                 List.of(t.output())));
                     }
@@ -194,6 +229,12 @@ final class Int8Rewriter {
             }
         }
         ModelProto.Builder mb = model.toBuilder().setGraph(gb);
+        for (NodeProto n : nodes) {
+            String domain = n.getDomain();
+            if (!domain.isEmpty() && mb.getOpsetImportList().stream().noneMatch(o -> o.getDomain().equals(domain))) {
+                mb.addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(1));
+            }
+        }
         Map<String, String> meta = new LinkedHashMap<>();
         for (StringStringEntryProto e : model.getMetadataPropsList()) {
             meta.put(e.getKey(), e.getValue());

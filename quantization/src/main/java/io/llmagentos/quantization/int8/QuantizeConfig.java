@@ -15,9 +15,11 @@ public record QuantizeConfig(boolean perChannel, boolean quantizeEmbedding, Excl
     public static final String EMBEDDING_DOC = "Store the embedding table in INT8 too (Gather on INT8 rows, one scale per row).";
     public static final String EXCLUDE_DOC = "Ops kept in FP32: substrings of an op, weight or output name, globs "
             + "(*layers.0.*), or re:REGEX.";
-    public static final String DYNAMIC_KERNEL_DOC = "Dynamic quantization graph: MATMUL_INTEGER (DynamicQuantizeLinear + "
-            + "MatMulInteger, activations quantized per call; ORT fuses it into DynamicQuantizeMatMul) or "
-            + "DEQUANTIZE_WEIGHTS (INT8 storage only, DequantizeLinear + FP32 MatMul).";
+    public static final String DYNAMIC_KERNEL_DOC = "Dynamic quantization graph: matmul-integer (DynamicQuantizeLinear + "
+            + "MatMulInteger, standard ONNX ops; ORT fuses them into DynamicQuantizeMatMul), matmul-nbits (8-bit blocks "
+            + "of 128 along K in ONNX Runtime's com.microsoft MatMulNBits with int8 activations per block: the fastest "
+            + "batch-1 decode, ONNX Runtime only) or dequantize-weights (INT8 storage only, DequantizeLinear + FP32 "
+            + "MatMul).";
     public static final String SYMMETRIC_DOC = "Static activations: symmetric uint8 around zero point 128 (false: "
             + "asymmetric min/max with a computed zero point).";
 
@@ -26,7 +28,7 @@ public record QuantizeConfig(boolean perChannel, boolean quantizeEmbedding, Excl
             exclusions = Exclusions.NONE;
         }
         if (dynamicKernel == null) {
-            throw new IllegalArgumentException("dynamicKernel must be set (MATMUL_INTEGER or DEQUANTIZE_WEIGHTS)");
+            throw new IllegalArgumentException("dynamicKernel must be set (MATMUL_INTEGER, DEQUANTIZE_WEIGHTS or MATMUL_NBITS)");
         }
     }
 
@@ -57,6 +59,23 @@ public record QuantizeConfig(boolean perChannel, boolean quantizeEmbedding, Excl
 
     /** The graph that dynamic quantization writes for a MatMul. */
     public enum DynamicKernel {
-        MATMUL_INTEGER, DEQUANTIZE_WEIGHTS
+        MATMUL_INTEGER, DEQUANTIZE_WEIGHTS, MATMUL_NBITS;
+
+        /** {@code matmul-integer}, {@code matmul-nbits} or {@code dequantize-weights} (case and _/- free). */
+        public static DynamicKernel parse(String s) {
+            String k = s.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+            for (DynamicKernel d : values()) {
+                if (d.name().equals(k)) {
+                    return d;
+                }
+            }
+            throw new IllegalArgumentException("unknown kernel '" + s + "': use matmul-integer, matmul-nbits or "
+                    + "dequantize-weights");
+        }
+
+        /** The CLI spelling. */
+        public String cliName() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
     }
 }
