@@ -89,10 +89,12 @@ public final class DecodeEngine implements AutoCloseable {
                 throw refusal();
             }
             held.incrementAndGet();
+            // queued under the same lock as the check: a submitter that checked between the two would not see this
+            // waiter ahead of it, take the slot it was promised, and push it past its own length
+            Sequence s = new Sequence(request, listener);
+            pending.add(s);
+            return s;
         }
-        Sequence s = new Sequence(request, listener);
-        pending.add(s);
-        return s;
     }
 
     /**
