@@ -63,6 +63,8 @@ public final class DistillBench {
     private Path teacher;
     private int teacherSteps;
     private Path studentConfig;
+    private Path demoTokenizer;
+    private Path demoTeacher;
     private int studentSteps = 600;
     private int timingSteps = 12;
     private int rounds = 3;
@@ -147,14 +149,16 @@ public final class DistillBench {
         if (b.studentConfig == null) {
             b.studentConfig = b.repo.resolve("configs/distill/student-half.yaml");
         }
-        b.shards = b.data.resolve("prep/shards/train");
-        b.evalSet = b.data.resolve("data/eval.jsonl");
-        for (Path p : List.of(b.shards, b.evalSet)) {
-            if (!Files.exists(p)) {
-                throw new IllegalArgumentException(p + " does not exist: --data must be a directory that agentos demo "
-                        + "wrote (scripts/bench/distill.sh makes one)");
-            }
+        Path summary = b.data.resolve("demo-summary.json");
+        if (!Files.isRegularFile(summary)) {
+            throw new IllegalArgumentException(summary + " does not exist: --data must be a run directory that agentos "
+                    + "demo wrote (scripts/bench/distill.sh makes one)");
         }
+        JsonNode steps = JsonFields.MAPPER.readTree(summary.toFile()).path("steps");
+        b.shards = demoOutput(steps, summary, "shards", "shards");
+        b.evalSet = demoOutput(steps, summary, "data", "eval");
+        b.demoTokenizer = demoOutput(steps, summary, "tokenizer", "tokenizer");
+        b.demoTeacher = demoOutput(steps, summary, "teacher", "checkpoint");
         b.work = Files.createTempDirectory(Files.createDirectories(b.workParent), "distill-bench-");
         try {
             b.run();
@@ -380,6 +384,16 @@ public final class DistillBench {
         };
     }
 
+    /** A step's output path from the demo's summary (its steps' {@code outputs}), checked to exist. */
+    private static Path demoOutput(JsonNode steps, Path summary, String step, String output) {
+        String v = steps.path(step).path("outputs").path(output).asText("");
+        if (v.isEmpty() || !Files.exists(Path.of(v))) {
+            throw new IllegalArgumentException(summary + ": step '" + step + "' has no output '" + output + "'"
+                    + (v.isEmpty() ? "" : " at " + v + " (it does not exist)") + "; run agentos demo again");
+        }
+        return Path.of(v);
+    }
+
     /** The teacher: given, the demo's, or pretrained here for --teacher-steps. */
     private Path teacher() throws IOException {
         if (teacherSteps > 0) {
@@ -387,7 +401,7 @@ public final class DistillBench {
             System.out.printf(Locale.ROOT, "pretraining a demo-teacher for %d steps (the ablation's own teacher)%n",
                     teacherSteps);
             TrainConfig tc = TrainConfig.of(TrainMode.PRETRAIN, "demo-teacher", null, shards, null,
-                    data.resolve("tokenizer"), out, Map.of("training.max_steps", Integer.toString(teacherSteps),
+                    demoTokenizer, out, Map.of("training.max_steps", Integer.toString(teacherSteps),
                             "training.seq_len", Integer.toString(seq), "training.eval_every",
                             Integer.toString(Math.max(1, teacherSteps / 4)), "training.save_every", "0",
                             "training.warmup_steps", Integer.toString(Math.max(1, Math.min(50, teacherSteps / 10))),
@@ -395,7 +409,7 @@ public final class DistillBench {
             LmTrainer.Result res = new LmTrainer(tc, new LineProgress(), MetricsListener.NONE).run(false);
             return res.finalCheckpoint();
         }
-        Path t = teacher != null ? teacher : data.resolve("teacher/final");
+        Path t = teacher != null ? teacher : demoTeacher;
         if (!Files.isDirectory(t)) {
             throw new IllegalArgumentException(t + " is not a checkpoint directory; give --teacher or --teacher-steps");
         }
