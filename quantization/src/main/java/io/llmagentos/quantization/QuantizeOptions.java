@@ -51,6 +51,10 @@ public record QuantizeOptions(Method method, QuantizeConfig quant, Path calibrat
         if (method == null || quant == null || calibration == null || granularity == null) {
             throw new IllegalArgumentException("method, quant, calibration and granularity must be set");
         }
+        if (method == Method.STATIC && quant.dynamicKernel() != QuantizeConfig.DynamicKernel.MATMUL_INTEGER) {
+            throw new IllegalArgumentException("the kernel (" + quant.dynamicKernel() + ") applies to dynamic "
+                    + "quantization; static quantization writes QDQ pairs");
+        }
         if (method == Method.STATIC && calibrationFile == null) {
             throw new IllegalArgumentException("static quantization needs a calibration set (--calibration FILE)");
         }

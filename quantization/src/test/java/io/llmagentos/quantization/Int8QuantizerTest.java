@@ -166,6 +166,13 @@ class Int8QuantizerTest {
         assertThatThrownBy(() -> Int8Quantizer.run(fp32, dir.resolve("o4"), QuantizeOptions.dynamic().withQuant(
                 io.llmagentos.quantization.int8.QuantizeConfig.defaults().withExclusions(Exclusions.of("lm_haed"))),
                 ProgressListener.NONE)).hasMessageContaining("matches no quantizable op");
+        // a dynamic-only kernel asked of static quantization (the pipeline stage builds its options the same way)
+        assertThatThrownBy(() -> QuantizeOptions.dynamic().withQuant(io.llmagentos.quantization.int8.QuantizeConfig
+                .defaults().withDynamicKernel(io.llmagentos.quantization.int8.QuantizeConfig.DynamicKernel.MATMUL_NBITS))
+                .withCalibration(calibration, io.llmagentos.quantization.calibration.CalibrationConfig.defaults(
+                        CalibrationMethod.MINMAX)).withMethod(QuantizeOptions.Method.STATIC))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the kernel (MATMUL_NBITS) applies to dynamic quantization");
         assertThat(dir.resolve("o1")).doesNotExist();
         assertThat(dir.resolve("o4")).doesNotExist();
     }

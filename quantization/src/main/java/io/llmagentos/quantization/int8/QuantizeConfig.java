@@ -72,10 +72,5 @@ public record QuantizeConfig(boolean perChannel, boolean quantizeEmbedding, Excl
             throw new IllegalArgumentException("unknown kernel '" + s + "': use matmul-integer, matmul-nbits or "
                     + "dequantize-weights");
         }
-
-        /** The CLI spelling. */
-        public String cliName() {
-            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-        }
     }
 }
