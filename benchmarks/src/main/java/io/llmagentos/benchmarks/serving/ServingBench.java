@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmagentos.benchmarks.BenchReport;
 import io.llmagentos.benchmarks.MachineInfo;
+import io.llmagentos.benchmarks.onnx.OnnxBench;
 import io.llmagentos.core.checkpoint.CheckpointWriter;
 import io.llmagentos.core.checkpoint.Lineage;
 import io.llmagentos.core.config.GenerationConfig;
@@ -16,7 +17,6 @@ import io.llmagentos.core.tokenizer.BpeTrainerConfig;
 import io.llmagentos.core.tokenizer.PreTokenizerStyle;
 import io.llmagentos.core.tokenizer.Tokenizer;
 import io.llmagentos.datasets.sample.SampleData;
-import io.llmagentos.benchmarks.onnx.OnnxBench;
 import io.llmagentos.quantization.Int8Quantizer;
 import io.llmagentos.quantization.QuantizeOptions;
 import io.llmagentos.quantization.export.OnnxExportConfig;
@@ -104,8 +104,8 @@ public final class ServingBench {
             measure(r, m, tokens, runs, threads, bandwidth);
         }
         r.note("bound = read bandwidth (as many threads as ONNX Runtime has, summing a 1 GiB long array) / bytes of "
-                + "weights read per token "
-                + "(the ONNX file size); decode = tokens after the first / time after the first token");
+                + "weights read per token (the ONNX file size); decode = tokens after the first / time after the first "
+                + "token");
         r.note("aggregate = all streams' completion tokens / wall time, through POST /v1/completions on 127.0.0.1 "
                 + "(max batch 16)");
         r.printAndWrite(Path.of(System.getProperty("agentos.bench.results", "benchmarks/results")));

@@ -55,12 +55,20 @@ class QuantizeCommandTest {
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
     }
 
+    /** {@code agentos quantize} of the test export into {@code out} with a 30-record perplexity check; must succeed. */
+    private static AgentosCliTest.Result quantizeDynamic(Path out, String... options) {
+        List<String> args = new java.util.ArrayList<>(List.of("quantize", "--model", onnx.toString()));
+        args.addAll(List.of(options));
+        args.addAll(List.of("--out", out.toString(), "--eval-samples", "30"));
+        AgentosCliTest.Result r = AgentosCliTest.run(args.toArray(String[]::new));
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        return r;
+    }
+
     @Test
     void dynamicPrintsSizesThePerplexityCheckAndTheOutputs(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("int8");
-        AgentosCliTest.Result r = AgentosCliTest.run("quantize", "--model", onnx.toString(), "--method", "dynamic",
-                "--out", out.toString(), "--eval-samples", "30");
-        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        AgentosCliTest.Result r = quantizeDynamic(out, "--method", "dynamic");
         assertThat(r.out()).contains("agentos quantize: ").contains("(dynamic)")
                 .contains("quantize weights to INT8").contains("perplexity FP32 vs INT8")
                 .contains("16 ops in INT8").contains("size on disk: FP32").contains("% of FP32")
@@ -74,9 +82,7 @@ class QuantizeCommandTest {
     @Test
     void matMulNBitsKernelWritesBlockwiseWeightsThatOrtRuns(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("int8-nbits");
-        AgentosCliTest.Result r = AgentosCliTest.run("quantize", "--model", onnx.toString(), "--kernel", "matmul-nbits",
-                "--out", out.toString(), "--eval-samples", "30");
-        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        AgentosCliTest.Result r = quantizeDynamic(out, "--kernel", "matmul-nbits");
         assertThat(r.out()).contains("16 ops in INT8").contains("budget 1.020x: ok");
         var report = JsonFields.MAPPER.readTree(out.resolve("quantization.json").toFile());
         assertThat(report.toString()).contains("MatMulNBits");
