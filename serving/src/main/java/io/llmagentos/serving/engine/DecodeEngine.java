@@ -159,10 +159,7 @@ public final class DecodeEngine implements AutoCloseable {
      * the same moment to be refused again together (a thundering herd whose 429s take the cores from decoding).
      */
     public QueueFullException refusal() {
-        return refusal(System.nanoTime());
-    }
-
-    QueueFullException refusal(long now) {
+        long now = System.nanoTime();
         long ms;
         synchronized (admission) {
             ms = retryDelayMillis(now, remaining, stepNanos, meanLength, config.maxBatch(), promisedRetry);
@@ -509,8 +506,6 @@ public final class DecodeEngine implements AutoCloseable {
         held.decrementAndGet();
         if (reason == FinishReason.STOP || reason == FinishReason.LENGTH) {
             meanLength = 0.9 * meanLength + 0.1 * s.generated;
-        }
-        if (reason == FinishReason.STOP || reason == FinishReason.LENGTH) {
             String rest = s.text.flush();
             if (!rest.isEmpty()) {
                 try {
