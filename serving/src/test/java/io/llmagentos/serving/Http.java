@@ -32,6 +32,18 @@ public final class Http {
             }
         }
 
+        /** The {@code Server-Timing} header's entries (name to ms, in order); empty when there is none. */
+        public java.util.Map<String, Double> serverTiming() {
+            java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+            for (String entry : raw.headers().firstValue("Server-Timing").orElse("").split(",")) {
+                String[] parts = entry.trim().split(";dur=");
+                if (parts.length == 2) {
+                    out.put(parts[0], Double.parseDouble(parts[1]));
+                }
+            }
+            return out;
+        }
+
         /** The {@code data:} payloads of an SSE body, in order. */
         public List<String> events() {
             List<String> out = new ArrayList<>();

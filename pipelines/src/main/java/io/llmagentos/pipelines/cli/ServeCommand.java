@@ -42,6 +42,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", description = EngineConfig.THREADS_DOC)
     Integer threads;
 
+    @Option(names = "--spin", description = EngineConfig.SPINNING_DOC)
+    boolean spinning;
+
     @Option(names = "--max-body-bytes", defaultValue = "1048576", description = ServerConfig.MAX_BODY_DOC)
     long maxBodyBytes;
 
@@ -62,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
 
     ServerConfig config() {
         EngineConfig engine = new EngineConfig(maxBatch, maxQueued,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors());
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), spinning);
         return new ServerConfig(host, port, apiKeys, modelName, maxBodyBytes, maxPromptTokens, maxTokens,
                 Duration.ofSeconds(requestTimeout), Duration.ofSeconds(drainTimeout), engine, adminApi);
     }

@@ -127,6 +127,7 @@ public final class OpenAiApi {
             Prepared p = prepare(req, model, arrived);
             Events events = new Events();
             DecodeEngine.Handle handle;
+            long submitted = System.nanoTime();
             try {
                 handle = model.engine().submit(p.request, events);
             } catch (QueueFullException e) {
@@ -142,7 +143,9 @@ public final class OpenAiApi {
                 stream(ctx, req, model, p, events, handle, id, created);
             } else {
                 Completion c = awaitCompletion(events, handle, p.request.deadlineNanos());
-                json(ctx, 200, response(req, model, id, created, c));
+                ObjectNode answer = response(req, model, id, created, c);
+                ctx.header("Server-Timing", serverTiming(submitted - arrived, c, System.nanoTime() - submitted));
+                json(ctx, 200, answer);
             }
         } finally {
             model.release();
@@ -312,6 +315,26 @@ public final class OpenAiApi {
         choice.put("finish_reason", c.finishReason().apiName());
         root.set("usage", usage(c));
         return root;
+    }
+
+    /**
+     * The W3C {@code Server-Timing} header of a non-streamed response (browsers' network panels and any HTTP client
+     * read it): where the request's time on the server went, in ms. {@code parse}: from arrival to the engine
+     * (body, JSON, tokenizing); {@code queue}: waiting for a batch slot; {@code prefill}: the prompt run, to the
+     * first token; {@code decode}: the remaining tokens; {@code respond}: from the engine's end to the response
+     * (waking the request thread, building the JSON); {@code total}: all of these. Sending the body comes after.
+     */
+    static String serverTiming(long parseNanos, Completion c, long sinceSubmitNanos) {
+        long prefill = c.firstTokenNanos() == 0 ? c.totalNanos() - c.queueNanos() : c.firstTokenNanos() - c.queueNanos();
+        long decode = c.firstTokenNanos() == 0 ? 0 : c.totalNanos() - c.firstTokenNanos();
+        long respond = Math.max(0, sinceSubmitNanos - c.totalNanos());
+        return timing("parse", parseNanos) + ", " + timing("queue", c.queueNanos()) + ", " + timing("prefill", prefill)
+                + ", " + timing("decode", decode) + ", " + timing("respond", respond) + ", "
+                + timing("total", parseNanos + sinceSubmitNanos);
+    }
+
+    private static String timing(String name, long nanos) {
+        return name + ";dur=" + String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e6);
     }
 
     private ObjectNode usage(Completion c) {

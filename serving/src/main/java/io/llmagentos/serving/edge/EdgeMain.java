@@ -29,6 +29,7 @@ public final class EdgeMain {
             new Opt("--max-batch", "N", EngineConfig.MAX_BATCH_DOC, "8"),
             new Opt("--max-queued", "N", EngineConfig.MAX_QUEUED_DOC, "32"),
             new Opt("--threads", "N", EngineConfig.THREADS_DOC, null),
+            new Opt("--spin", null, EngineConfig.SPINNING_DOC, null),
             new Opt("--max-body-bytes", "N", ServerConfig.MAX_BODY_DOC, "1048576"),
             new Opt("--max-prompt-tokens", "N", ServerConfig.MAX_PROMPT_DOC, "0"),
             new Opt("--max-tokens", "N", ServerConfig.MAX_TOKENS_DOC, "0"),
@@ -86,7 +87,8 @@ public final class EdgeMain {
         ServerConfig cfg;
         try {
             EngineConfig engine = new EngineConfig(intOpt(given, "--max-batch"), intOpt(given, "--max-queued"),
-                    given.containsKey("--threads") ? intOpt(given, "--threads") : Runtime.getRuntime().availableProcessors());
+                    given.containsKey("--threads") ? intOpt(given, "--threads") : Runtime.getRuntime().availableProcessors(),
+                    given.containsKey("--spin"));
             cfg = new ServerConfig(value(given, "--host"), intOpt(given, "--port"), given.getOrDefault("--api-key",
                     List.of()), given.containsKey("--model-name") ? value(given, "--model-name") : null,
                     Long.parseLong(value(given, "--max-body-bytes")), intOpt(given, "--max-prompt-tokens"),

@@ -26,7 +26,8 @@ public final class ServeRunner {
                 + (config.apiKeys().isEmpty() ? "" : "; Bearer key required"));
         out.println("  health      " + server.baseUri() + "/health, /ready; metrics " + server.baseUri() + "/metrics");
         out.println("  batch " + config.engine().maxBatch() + ", queue " + config.engine().maxQueued() + ", "
-                + config.engine().threads() + " threads; Ctrl-C drains in-flight requests and stops");
+                + config.engine().threads() + " threads" + (config.engine().spinning() ? " (spinning)" : "")
+                + "; Ctrl-C drains in-flight requests and stops");
         out.flush();
         server.awaitStop();
         return 0;

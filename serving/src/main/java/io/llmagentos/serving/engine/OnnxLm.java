@@ -71,11 +71,12 @@ public final class OnnxLm implements AutoCloseable {
     }
 
     /**
-     * Opens {@code file} with {@code threads} intra-op threads and checks its I/O against the contract above
+     * Opens {@code file} with {@code threads} intra-op threads (which spin when idle only if {@code spinning},
+     * {@link EngineConfig#SPINNING_DOC}) and checks its I/O against the contract above
      * and against {@code expectedKvHeads}, {@code expectedHeadDim} and {@code expectedVocab} (from
      * {@code config.json}; a graph dimension that is symbolic takes that value).
      */
-    public static OnnxLm open(Path file, int threads, int expectedLayers, int expectedKvHeads, int expectedHeadDim,
+    public static OnnxLm open(Path file, int threads, boolean spinning, int expectedLayers, int expectedKvHeads, int expectedHeadDim,
             int expectedVocab) throws ModelLoadException {
         if (!Files.isRegularFile(file)) {
             throw new ModelLoadException(file + ": no such ONNX file");
@@ -86,6 +87,7 @@ public final class OnnxLm implements AutoCloseable {
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             opts.setIntraOpNumThreads(Math.max(1, threads));
             opts.setInterOpNumThreads(1);
+            opts.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
             session = env.createSession(file.toString(), opts);
             Map<String, NodeInfo> in = session.getInputInfo();
             Map<String, NodeInfo> out = session.getOutputInfo();

@@ -15,7 +15,8 @@ import java.util.function.Supplier;
 /**
  * The server's Prometheus metrics (served at {@code GET /metrics}), all prefixed {@code agentos_}:
  * request latency per endpoint and status ({@code agentos_http_request_duration_seconds}, a histogram), time to
- * first token ({@code agentos_time_to_first_token_seconds}), per-request decode speed
+ * first token ({@code agentos_time_to_first_token_seconds}) and its part spent waiting for a batch slot
+ * ({@code agentos_queue_time_seconds}), per-request decode speed
  * ({@code agentos_decode_tokens_per_second}), prompt and generated tokens ({@code agentos_*_tokens_total}),
  * queue depth and running sequences (gauges), decode batch sizes and step times, and rejected requests by
  * reason ({@code agentos_rejections_total}).
@@ -28,6 +29,7 @@ public final class ServingMetrics implements EngineObserver {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer ttft;
+    private final Timer queueTime;
     private final DistributionSummary tokensPerSecond;
     private final Counter promptTokens;
     private final Counter generatedTokens;
@@ -38,6 +40,8 @@ public final class ServingMetrics implements EngineObserver {
     public ServingMetrics() {
         ttft = Timer.builder("agentos_time_to_first_token").description("Time from request admission to the first "
                 + "generated token").serviceLevelObjectives(LATENCY_SLOS).register(registry);
+        queueTime = Timer.builder("agentos_queue_time").description("Time from request admission to the start of its "
+                + "prefill (waiting for a batch slot)").serviceLevelObjectives(LATENCY_SLOS).register(registry);
         tokensPerSecond = DistributionSummary.builder("agentos_decode_tokens_per_second")
                 .description("Per-request decode speed after the first token").serviceLevelObjectives(1, 5, 10, 25, 50,
                         100, 250, 500, 1000, 2500).register(registry);
@@ -75,6 +79,7 @@ public final class ServingMetrics implements EngineObserver {
     public void completion(Completion c) {
         promptTokens.increment(c.promptTokens());
         generatedTokens.increment(c.completionTokens());
+        queueTime.record(c.queueNanos(), TimeUnit.NANOSECONDS);
         if (c.firstTokenNanos() > 0) {
             ttft.record(c.firstTokenNanos(), TimeUnit.NANOSECONDS);
         }

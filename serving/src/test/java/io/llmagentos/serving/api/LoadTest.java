@@ -27,17 +27,45 @@ import org.junit.jupiter.api.Test;
  * same check runs against the packaged server in its own JVM in {@code ServingSoakIT}.
  */
 public class LoadTest {
-    /** One attempt: its status, its latency, and when it was sent (ns since the test started). */
     static final int TOKENS = Integer.getInteger("load.tokens", 24);
 
-    public record Attempt(int status, long nanos, long sentAt, String retryAfter) {
+    /**
+     * One attempt: its status, its latency, when it was sent (ns since the test started), its Retry-After and the
+     * server's own account of its time ({@code Server-Timing}, ms; empty for a 429).
+     */
+    public record Attempt(int status, long nanos, long sentAt, String retryAfter, Map<String, Double> timing) {
+        /** The client's latency outside the server's total: connection, Jetty, writing and reading the bodies. */
+        double outsideMillis() {
+            return nanos / 1e6 - timing.getOrDefault("total", 0.0);
+        }
     }
 
     /** Statuses and admitted latencies of {@code clients} closed-loop clients, {@code perClient} attempts each. */
     public record Outcome(Map<Integer, Integer> byStatus, List<Attempt> admitted, List<Attempt> rejected) {
         public double percentileMillis(double p) {
-            List<Long> l = admitted.stream().map(Attempt::nanos).sorted().toList();
-            return l.get(Math.max(0, (int) Math.ceil(l.size() * p) - 1)) / 1e6;
+            return percentile(admitted.stream().mapToDouble(a -> a.nanos() / 1e6).toArray(), p);
+        }
+
+        /**
+         * p50 / p99 of each part of the admitted requests' time, ms: the server's {@code Server-Timing} entries
+         * and what lies outside them, e.g. {@code queue 4.1/11.0, decode 12.0/15.2, …, outside 9.0/41.3}.
+         */
+        public String breakdown() {
+            Map<String, double[]> parts = new java.util.LinkedHashMap<>();
+            for (String k : admitted.isEmpty() ? List.<String>of() : admitted.get(0).timing().keySet()) {
+                parts.put(k, admitted.stream().mapToDouble(a -> a.timing().getOrDefault(k, 0.0)).toArray());
+            }
+            parts.put("outside", admitted.stream().mapToDouble(Attempt::outsideMillis).toArray());
+            StringBuilder b = new StringBuilder();
+            parts.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT,
+                    "%s %.1f/%.1f", k, percentile(v, 0.5), percentile(v, 0.99))));
+            return b.toString();
+        }
+
+        static double percentile(double[] v, double p) {
+            double[] s = v.clone();
+            java.util.Arrays.sort(s);
+            return s[Math.max(0, (int) Math.ceil(s.length * p) - 1)];
         }
 
         /** The attempts sent at or after {@code nanos} since the start. */
@@ -71,7 +99,7 @@ public class LoadTest {
                         long t0 = System.nanoTime();
                         Http.Response r = http.post("/v1/completions", LifecycleTest.completion(TOKENS, false));
                         out.add(new Attempt(r.status(), System.nanoTime() - t0, t0 - start,
-                                r.raw().headers().firstValue("Retry-After").orElse(null)));
+                                r.raw().headers().firstValue("Retry-After").orElse(null), r.serverTiming()));
                         if (r.status() == 429) {
                             // as OpenAI's clients do: wait what retry-after-ms says
                             Thread.sleep(Long.parseLong(r.raw().headers().firstValue("retry-after-ms").orElse("1000")));
@@ -121,7 +149,7 @@ public class LoadTest {
     private void fourTimesCapacity(boolean judgeLatency) throws Exception {
         // capacity 8: 4 decoded together, up to 4 waiting for them; 32 closed-loop clients = 4x
         EngineConfig engine = new EngineConfig(Integer.getInteger("load.batch", 4), Integer.getInteger("load.queue", 4),
-                Integer.getInteger("load.threads", 2));
+                Integer.getInteger("load.threads", 2), Boolean.getBoolean("load.spin"));
         int clients = 4 * engine.capacity();
         ServerConfig cfg = ServerConfig.defaults().withModelName("m").withEngine(engine)
                 .withLimits(1 << 20, 0, 0, Duration.ofSeconds(30));
@@ -134,9 +162,10 @@ public class LoadTest {
             double p50 = o.percentileMillis(0.5);
             double p99 = o.percentileMillis(0.99);
             System.out.printf("load test: %s in all; after the first second %s, admitted p10 %.1f, p50 %.1f, "
-                    + "p90 %.1f, p99 %.1f ms (p99/p50 %.2fx); worst of the run %.1f ms; load average %.1f%n", all.byStatus(),
+                    + "p90 %.1f, p99 %.1f ms (p99/p50 %.2fx); worst of the run %.1f ms; load average %.1f%n"
+                    + "  p50/p99 ms by part: %s%n", all.byStatus(),
                     o.byStatus(), o.percentileMillis(0.1), p50, o.percentileMillis(0.9), p99, p99 / p50,
-                    all.percentileMillis(1.0), loadAverage());
+                    all.percentileMillis(1.0), loadAverage(), o.breakdown());
             assertThat(all.byStatus().keySet()).as("statuses").isSubsetOf(200, 429).contains(200, 429);
             assertThat(all.rejected()).as("every 429 says when to retry").allMatch(a -> a.retryAfter() != null);
             if (!judgeLatency) {

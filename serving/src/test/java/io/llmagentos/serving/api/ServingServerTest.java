@@ -15,6 +15,7 @@ import io.llmagentos.core.tokenizer.ChatMessage;
 import io.llmagentos.core.tokenizer.ChatMl;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,7 +71,8 @@ class ServingServerTest {
         Http.Response metrics = anonymous.get("/metrics");
         assertThat(metrics.status()).isEqualTo(200);
         assertThat(metrics.body()).contains("agentos_http_request_duration_seconds_bucket",
-                "agentos_time_to_first_token_seconds_bucket", "agentos_decode_tokens_per_second",
+                "agentos_time_to_first_token_seconds_bucket", "agentos_queue_time_seconds_bucket",
+                "agentos_decode_tokens_per_second",
                 "agentos_queue_depth", "agentos_generated_tokens_total", "agentos_decode_batch_size");
     }
 
@@ -91,8 +93,21 @@ class ServingServerTest {
 
     @Test
     void chatAnswersTheEnginesGreedyTextWithUsage() throws Exception {
+        long t0 = System.nanoTime();
         Http.Response r = http.post("/v1/chat/completions", chat("How do I replace the filter?", 24));
+        double clientMs = (System.nanoTime() - t0) / 1e6;
         assertThat(r.status()).as(r.body()).isEqualTo(200);
+        // where the time went on the server: its parts add up to its total, which the client's latency contains
+        Map<String, Double> timing = r.serverTiming();
+        assertThat(timing).as(r.raw().headers().toString()).containsOnlyKeys("parse", "queue", "prefill", "decode",
+                "respond", "total");
+        assertThat(timing.values()).allMatch(v -> v >= 0);
+        assertThat(timing.get("prefill")).isPositive();
+        assertThat(timing.get("decode")).isPositive();
+        double parts = timing.entrySet().stream().filter(e -> !e.getKey().equals("total"))
+                .mapToDouble(Map.Entry::getValue).sum();
+        assertThat(parts).isCloseTo(timing.get("total"), org.assertj.core.data.Offset.offset(0.01));
+        assertThat(timing.get("total")).isLessThanOrEqualTo(clientMs);
         JsonNode j = r.json();
         assertThat(j.get("object").asText()).isEqualTo("chat.completion");
         assertThat(j.get("id").asText()).startsWith("chatcmpl-");

@@ -88,7 +88,8 @@ class ServingSoakIT {
         double p50 = o.percentileMillis(0.5);
         double p99 = o.percentileMillis(0.99);
         System.out.printf("load test: %s in all; after the first second %s, admitted p50 %.1f ms, p99 %.1f ms (%.2fx); "
-                + "load average %.1f%n", all.byStatus(), o.byStatus(), p50, p99, p99 / p50, LoadTest.loadAverage());
+                + "load average %.1f%n  p50/p99 ms by part: %s%n", all.byStatus(), o.byStatus(), p50, p99, p99 / p50,
+                LoadTest.loadAverage(), o.breakdown());
         assertThat(all.byStatus().keySet()).as("statuses").isSubsetOf(200, 429).contains(200, 429);
         assertThat(all.rejected()).as("every 429 says when to retry").allMatch(a -> a.retryAfter() != null);
         assertThat(http.get("/metrics").body()).contains("agentos_rejections_total{reason=\"queue_full\"}");
