@@ -68,6 +68,8 @@ public final class ServingBench {
         int runs = 3;
         int threads = Runtime.getRuntime().availableProcessors();
         boolean int8 = false;
+        boolean spin = false;
+        String name = "serving";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--model" -> models.add(Path.of(args[++i]));
@@ -76,8 +78,10 @@ public final class ServingBench {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--int8" -> int8 = true;
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (expected --model DIR, --preset NAME, --int8, --tokens N, --runs N, --threads N)");
+                case "--spin" -> spin = true;
+                case "--name" -> name = args[++i];
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (expected --model DIR, "
+                        + "--preset NAME, --int8, --tokens N, --runs N, --threads N, --spin, --name RESULTS_NAME)");
             }
         }
         Path work = Files.createTempDirectory("serving-bench-");
@@ -96,12 +100,12 @@ public final class ServingBench {
         }
         // the same threads as ONNX Runtime gets: one thread cannot saturate the memory bus a 2-thread decode reads
         double bandwidth = OnnxBench.bandwidthGBs(threads) * 1e9;
-        BenchReport r = new BenchReport("serving", "Serving on ONNX Runtime: decode vs the memory-bandwidth bound, "
+        BenchReport r = new BenchReport(name, "Serving on ONNX Runtime: decode vs the memory-bandwidth bound, "
                 + "TTFT, aggregate tokens/s");
         r.param("machine", MachineInfo.describe()).param("tokens_per_stream", tokens).param("runs", runs)
-                .param("threads", threads).param("read_bandwidth_gb_s", round(bandwidth / 1e9));
+                .param("threads", threads).param("spinning", spin).param("read_bandwidth_gb_s", round(bandwidth / 1e9));
         for (Path m : models) {
-            measure(r, m, tokens, runs, threads, bandwidth);
+            measure(r, m, tokens, runs, new EngineConfig(16, 64, threads, spin), bandwidth);
         }
         r.note("bound = read bandwidth (as many threads as ONNX Runtime has, summing a 1 GiB long array) / bytes of "
                 + "weights read per token (the ONNX file size); decode = tokens after the first / time after the first "
@@ -111,9 +115,9 @@ public final class ServingBench {
         r.printAndWrite(Path.of(System.getProperty("agentos.bench.results", "benchmarks/results")));
     }
 
-    private static void measure(BenchReport r, Path model, int tokens, int runs, int threads, double bandwidth)
+    private static void measure(BenchReport r, Path model, int tokens, int runs, EngineConfig engine, double bandwidth)
             throws Exception {
-        ServerConfig cfg = ServerConfig.defaults().withModelName("bench").withEngine(new EngineConfig(16, 64, threads));
+        ServerConfig cfg = ServerConfig.defaults().withModelName("bench").withEngine(engine);
         try (ServingServer server = ServingServer.start(model, cfg)) {
             ServedModel m = server.currentModel();
             long weightBytes = Files.size(m.onnxFile());
