@@ -325,8 +325,10 @@ public final class OpenAiApi {
      * (waking the request thread, building the JSON); {@code total}: all of these. Sending the body comes after.
      */
     static String serverTiming(long parseNanos, Completion c, long sinceSubmitNanos) {
-        long prefill = c.firstTokenNanos() == 0 ? c.totalNanos() - c.queueNanos() : c.firstTokenNanos() - c.queueNanos();
-        long decode = c.firstTokenNanos() == 0 ? 0 : c.totalNanos() - c.firstTokenNanos();
+        // a completion without tokens ends in its prefill
+        long prefillEnd = c.firstTokenNanos() == 0 ? c.totalNanos() : c.firstTokenNanos();
+        long prefill = prefillEnd - c.queueNanos();
+        long decode = c.totalNanos() - prefillEnd;
         long respond = Math.max(0, sinceSubmitNanos - c.totalNanos());
         return timing("parse", parseNanos) + ", " + timing("queue", c.queueNanos()) + ", " + timing("prefill", prefill)
                 + ", " + timing("decode", decode) + ", " + timing("respond", respond) + ", "

@@ -87,8 +87,8 @@ public final class EdgeMain {
         ServerConfig cfg;
         try {
             EngineConfig engine = new EngineConfig(intOpt(given, "--max-batch"), intOpt(given, "--max-queued"),
-                    given.containsKey("--threads") ? intOpt(given, "--threads") : Runtime.getRuntime().availableProcessors(),
-                    given.containsKey("--spin"));
+                    given.containsKey("--threads") ? intOpt(given, "--threads")
+                            : Runtime.getRuntime().availableProcessors(), given.containsKey("--spin"));
             cfg = new ServerConfig(value(given, "--host"), intOpt(given, "--port"), given.getOrDefault("--api-key",
                     List.of()), given.containsKey("--model-name") ? value(given, "--model-name") : null,
                     Long.parseLong(value(given, "--max-body-bytes")), intOpt(given, "--max-prompt-tokens"),

@@ -39,10 +39,6 @@ public record EngineConfig(int maxBatch, int maxQueued, int threads, boolean spi
         return new EngineConfig(8, 32, Runtime.getRuntime().availableProcessors());
     }
 
-    public EngineConfig withSpinning(boolean spin) {
-        return new EngineConfig(maxBatch, maxQueued, threads, spin);
-    }
-
     public int capacity() {
         return maxBatch + maxQueued;
     }

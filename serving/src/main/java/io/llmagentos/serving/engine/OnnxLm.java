@@ -76,8 +76,8 @@ public final class OnnxLm implements AutoCloseable {
      * and against {@code expectedKvHeads}, {@code expectedHeadDim} and {@code expectedVocab} (from
      * {@code config.json}; a graph dimension that is symbolic takes that value).
      */
-    public static OnnxLm open(Path file, int threads, boolean spinning, int expectedLayers, int expectedKvHeads, int expectedHeadDim,
-            int expectedVocab) throws ModelLoadException {
+    public static OnnxLm open(Path file, int threads, boolean spinning, int expectedLayers, int expectedKvHeads,
+            int expectedHeadDim, int expectedVocab) throws ModelLoadException {
         if (!Files.isRegularFile(file)) {
             throw new ModelLoadException(file + ": no such ONNX file");
         }

@@ -81,8 +81,8 @@ public final class ServedModel {
         Path genFile = dir.resolve(GenerationConfig.FILE_NAME);
         GenerationConfig gen = Files.isRegularFile(genFile) ? GenerationConfig.load(genFile)
                 : GenerationConfig.greedy(config.bosTokenId(), config.eosTokenIds(), config.padTokenId(), 256);
-        OnnxLm lm = OnnxLm.open(onnx, engineConfig.threads(), engineConfig.spinning(), config.numHiddenLayers(), config.numKeyValueHeads(),
-                config.headDim(), config.vocabSize());
+        OnnxLm lm = OnnxLm.open(onnx, engineConfig.threads(), engineConfig.spinning(), config.numHiddenLayers(),
+                config.numKeyValueHeads(), config.headDim(), config.vocabSize());
         DecodeEngine engine = new DecodeEngine(lm, tokenizer, config.maxPositionEmbeddings(), engineConfig, observer);
         String name = id != null ? id : dir.getFileName().toString();
         return new ServedModel(name, dir, onnx, config, gen, tokenizer, engine);
