@@ -30,7 +30,7 @@ import java.util.SplittableRandom;
  */
 public final class TestModels {
     public static final String EOS = "<|endoftext|>";
-    private static final Map<Long, Path> MADE = new HashMap<>();
+    private static final Map<String, Path> MADE = new HashMap<>();
     private static TempDirectory root;
     private static Tokenizer tokenizer;
 
@@ -46,15 +46,24 @@ public final class TestModels {
      * The same model with a longer context: requests of over 1,000 tokens stay in flight long enough, whatever the
      * machine's speed, for tests that must catch them running (drain, deadlines).
      */
-    public static synchronized Path exported(long seed, int context) throws Exception {
-        long key = seed * 100_003 + context;
+    public static Path exported(long seed, int context) throws Exception {
+        return exported(seed, context, 64, 2);
+    }
+
+    /**
+     * A model of another size ({@code hidden} wide, intermediate 2 × hidden, {@code layers} deep, hidden / 16 heads
+     * over half as many kv heads): for tests whose subject is time per step, e.g. a load test on a model whose decode
+     * step is milliseconds, as a real edge model's is, rather than the 0.5 ms of the default one.
+     */
+    public static synchronized Path exported(long seed, int context, int hidden, int layers) throws Exception {
+        String key = seed + "-" + context + "-" + hidden + "x" + layers;
         Path p = MADE.get(key);
         if (p == null) {
             if (root == null) {
                 root = new TempDirectory("serving-models");
                 Runtime.getRuntime().addShutdownHook(new Thread(root::close));
             }
-            p = build(root.path(), seed, context);
+            p = build(root.path(), seed, context, hidden, layers);
             MADE.put(key, p);
         }
         return p;
@@ -69,11 +78,15 @@ public final class TestModels {
         return tokenizer;
     }
 
-    private static Path build(Path dir, long seed, int context) throws Exception {
+    private static Path build(Path dir, long seed, int context, int hidden, int layers) throws Exception {
         Tokenizer tok = tokenizer();
         int eos = tok.tokenId(EOS).getAsInt();
-        LlamaConfig c = LlamaConfig.of(tok.vocabSize(), 64, 128, 2, 4, 2, context).withTokenIds(eos, List.of(eos), eos);
-        Path ckpt = dir.resolve("checkpoint-" + seed + "-" + context);
+        int heads = Math.max(4, hidden / 16);
+        LlamaConfig c = LlamaConfig.of(tok.vocabSize(), hidden, 2 * hidden, layers, heads, heads / 2, context)
+                .withTokenIds(eos, List.of(eos), eos);
+        boolean standard = hidden == 64 && layers == 2;
+        String size = standard ? "" : "-" + hidden + "x" + layers;
+        Path ckpt = dir.resolve("checkpoint-" + seed + "-" + context + size);
         try (LlamaModel m = LlamaModel.random(c, seed, Device.cpu())) {
             SplittableRandom r = new SplittableRandom(seed + 1);
             for (String name : c.expectedTensors().keySet()) {
@@ -91,7 +104,7 @@ public final class TestModels {
                 w.commit();
             }
         }
-        Path out = dir.resolve(context == 256 ? "onnx-" + seed : "onnx-" + seed + "-ctx" + context);
+        Path out = dir.resolve((context == 256 ? "onnx-" + seed : "onnx-" + seed + "-ctx" + context) + size);
         new OnnxExporter(OnnxExportConfig.defaults()).export(ckpt, out, ProgressListener.NONE);
         return out;
     }

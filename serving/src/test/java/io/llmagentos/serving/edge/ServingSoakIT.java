@@ -29,13 +29,17 @@ class ServingSoakIT {
     private Path log;
 
     private Http start(String... extra) throws Exception {
+        return start(TestModels.exported(11), extra);
+    }
+
+    private Http start(Path model, String... extra) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         log = Files.createTempFile("soak", ".log");
         List<String> cmd = new ArrayList<>(List.of(EdgeDistributionIT.edge().resolve("bin/agentos").toString(), "serve",
-                "--model", TestModels.exported(11).toString(), "--port", Integer.toString(port), "--model-name", "m"));
+                "--model", model.toString(), "--port", Integer.toString(port), "--model-name", "m"));
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         // a fixed, pre-touched heap: RSS then grows only with native and JIT memory, what a leak would show in
@@ -81,8 +85,8 @@ class ServingSoakIT {
     void fourTimesCapacityGetsOnly200sAnd429sAndAdmittedLatencyStaysTight() throws Exception {
         // capacity 8 (4 decoded together, up to 4 waiting); 32 clients = 4x for 13 s, each honouring retry-after-ms
         // after a 429 as OpenAI's clients do; latency judged on the requests sent after the first second's start-up
-        // burst (the client JVM's own warm-up), as LoadTest does
-        Http http = start("--max-batch", "4", "--max-queued", "4", "--threads", "2", "--request-timeout", "30");
+        // burst (the client JVM's own warm-up), as LoadTest does, and on LoadTest's latency model (4-5 ms a step)
+        Http http = start(TestModels.exported(11, 256, LoadTest.LATENCY_HIDDEN, LoadTest.LATENCY_LAYERS), "--max-batch", "4", "--max-queued", "4", "--threads", "2", "--request-timeout", "30");
         LoadTest.Outcome all = LoadTest.load(http, 32, java.time.Duration.ofSeconds(13));
         LoadTest.Outcome o = all.sentFrom(java.time.Duration.ofSeconds(1).toNanos());
         double p50 = o.percentileMillis(0.5);
