@@ -1,6 +1,7 @@
 """An independent perplexity and multiple-choice accuracy of an exported ONNX directory, in Python onnxruntime + numpy.
 
 Usage: eval_check.py MODEL_DIR EVAL_JSONL [--window N] [--stride N] [--max-per-type N] [--model-file model.onnx]
+                     [--mc-prompt question|cloze]
 
 Written from the rules in docs/architecture.md ("Evaluation"), not from the Java code: records are read from the
 JSONL eval set (multiple_choice, short_answer, text); each text starts with <|endoftext|> when the tokenizer has it
@@ -9,7 +10,9 @@ exp(total NLL / predicted tokens) over every record's text in sliding windows (w
 window scores the tokens after the previous window's end; Hugging Face's strided perplexity). Multiple choice scores
 " " + choice after "Question: {q}\\nAnswer:" (tokenized apart and concatenated; a row longer than the model keeps its
 last tokens): acc = argmax of the summed log-likelihood, acc_norm = argmax of it over len(choice) characters,
-pmi = argmax of it minus the same after the null question "?". Log-softmax in float64 from the float32 logits.
+pmi = argmax of it minus the same after the null question "?". With --mc-prompt cloze, a record with a "cloze"
+field is scored after that text instead, and its null prompt is the bare "?". Log-softmax in float64 from the float32
+logits.
 Prints JSON: {"perplexity", "ppl_tokens", "mc_acc", "mc_acc_norm", "mc_pmi_acc", "mc_questions", "choice_ll",
 "seconds", "tokens"} (seconds and tokens through the model of the scoring, for the evaluation benchmark).
 """
@@ -31,6 +34,7 @@ def main():
     ap.add_argument("--stride", type=int, default=0)
     ap.add_argument("--max-per-type", type=int, default=0)
     ap.add_argument("--model-file", default="model.onnx")
+    ap.add_argument("--mc-prompt", choices=["question", "cloze"], default="question")
     a = ap.parse_args()
 
     with open(os.path.join(a.model_dir, "config.json"), encoding="utf-8") as f:
@@ -116,9 +120,10 @@ def main():
 
     acc = acc_norm = pmi = 0
     choice_ll = []
-    null_prompt = encode("Question: ?\nAnswer:")
     for r in mc:
-        prompt = encode(f"Question: {r['question']}\nAnswer:")
+        cloze = a.mc_prompt == "cloze" and r.get("cloze") is not None
+        prompt = encode(r["cloze"] if cloze else f"Question: {r['question']}\nAnswer:")
+        null_prompt = encode("?" if cloze else "Question: ?\nAnswer:")
         ll, prior = [], []
         for c in r["choices"]:
             cont = encode(" " + c, with_bos=False)

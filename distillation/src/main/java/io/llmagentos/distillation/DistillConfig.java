@@ -42,6 +42,7 @@ public record DistillConfig(Path shards, Path output, Map<String, String> option
             new Option("retention.eval_set", "", "Eval JSONL whose multiple-choice questions give task accuracy in the retention report (empty = accuracy not measured)."),
             new Option("retention.val_windows", "64", "Validation windows on which teacher and student perplexity are measured."),
             new Option("retention.max_questions", "0", "Score only the first N multiple-choice questions (0 = all)."),
+            new Option("retention.mc_prompt", "question", "question: choices continue 'Question: ...\\nAnswer:'; cloze: the record's 'cloze' sentence start (base-model style; records without one keep the question)."),
             new Option("retention.speed_batches", "5", "Timed forward batches per model for the tokens/s ratio (after one warm-up batch)."));
 
     private static final Set<String> MODES = Set.of("online", "offline");
@@ -201,6 +202,11 @@ public record DistillConfig(Path shards, Path output, Map<String, String> option
         }
         if (!HIDDEN.contains(get("distill.hidden_loss"))) {
             throw err(y, "distill.hidden_loss", "expected none, mse or cosine (got \"" + get("distill.hidden_loss") + "\")");
+        }
+        try {
+            io.llmagentos.evaluation.EvalOptions.McPrompt.parse(get("retention.mc_prompt"));
+        } catch (IllegalArgumentException e) {
+            throw err(y, "retention.mc_prompt", "expected question or cloze (got \"" + get("retention.mc_prompt") + "\")");
         }
         double a = number(y, "distill.alpha");
         if (!(a >= 0 && a <= 1)) {

@@ -17,7 +17,9 @@ import java.util.List;
  * Task accuracy on the eval set's multiple-choice questions, as the retention report uses it. The scoring is the
  * evaluation module's (one implementation: {@link io.llmagentos.evaluation.ItemScorer},
  * {@link QualityMetrics}): each choice is the continuation {@code " " + choice} of {@code "Question: …\nAnswer:"}
- * after {@code <|endoftext|>}, and the answer is the choice scored highest by
+ * after {@code <|endoftext|>} (or, when the questions were loaded with {@link EvalOptions.McPrompt#CLOZE}, of the
+ * record's {@code cloze} sentence start, with the null prompt {@code "?"}), and the answer is the choice scored
+ * highest by
  * <ul>
  *   <li>{@code accuracy} (the primary one here): PMI, {@code log p(choice | question) − log p(choice | null
  *       question "?")} (Holtzman et al., 2021; small models otherwise pick the most frequent part number);</li>
@@ -27,14 +29,23 @@ import java.util.List;
  * </ul>
  */
 public final class MultipleChoice {
-    /** One question: prompt, choices and the index of the right one. */
-    public record Question(String id, String question, List<String> choices, int answer) {
+    /**
+     * One question: prompt, choices and the index of the right one; {@code cloze} is the sentence start scored
+     * instead of the question (null: the question form).
+     */
+    public record Question(String id, String question, List<String> choices, int answer, String cloze) {
+        public Question(String id, String question, List<String> choices, int answer) {
+            this(id, question, choices, answer, null);
+        }
     }
 
     /** Accuracy by PMI (primary), by per-character and by summed log-likelihood, over {@code questions}. */
     public record Score(double accuracy, double accuracyPerCharacter, double accuracyUnnormalized, int questions,
                         double chance) {
     }
+
+    /** A question's own {@code cloze} decides its form, so scoring asks for the cloze wherever there is one. */
+    private static final EvalOptions OPTIONS = EvalOptions.defaults().withMcPrompt(EvalOptions.McPrompt.CLOZE);
 
     private MultipleChoice() {
     }
@@ -44,9 +55,15 @@ public final class MultipleChoice {
      * malformed record anywhere in the file is an error naming the file, line and field.
      */
     public static List<Question> load(Path file, int max) throws IOException {
+        return load(file, max, EvalOptions.McPrompt.QUESTION);
+    }
+
+    /** As {@link #load(Path, int)}, each question in {@code form} (a record without a cloze keeps its question). */
+    public static List<Question> load(Path file, int max, EvalOptions.McPrompt form) throws IOException {
         List<Question> out = new ArrayList<>();
         for (EvalSet.MultipleChoiceItem q : EvalSet.load(file, max).multipleChoice()) {
-            out.add(new Question(q.id(), q.question(), q.choices(), q.answer()));
+            out.add(new Question(q.id(), q.question(), q.choices(), q.answer(),
+                    form == EvalOptions.McPrompt.CLOZE ? q.cloze() : null));
         }
         if (out.isEmpty()) {
             throw new IOException(file + ": no multiple_choice records; task accuracy needs at least one");
@@ -59,7 +76,7 @@ public final class MultipleChoice {
             throws IOException {
         EvalSet set = set(questions);
         try (DjlEvalModel m = DjlEvalModel.wrap(null, model, tok)) {
-            QualityMetrics s = QualityMetrics.aggregate(set, Evaluator.scoreLocally(m, set, EvalOptions.defaults(),
+            QualityMetrics s = QualityMetrics.aggregate(set, Evaluator.scoreLocally(m, set, OPTIONS,
                     ProgressListener.Progress.NONE), tok);
             return new Score(s.mcPmiAcc(), s.mcAccNorm(), s.mcAcc(), s.mcQuestions(), s.mcChance());
         }
@@ -73,7 +90,7 @@ public final class MultipleChoice {
                                          List<Question> questions) throws IOException {
         EvalSet set = set(questions);
         try (DjlEvalModel m = DjlEvalModel.wrap(null, model, tok)) {
-            List<ItemResult> items = Evaluator.scoreLocally(m, set, EvalOptions.defaults(), ProgressListener.Progress.NONE);
+            List<ItemResult> items = Evaluator.scoreLocally(m, set, OPTIONS, ProgressListener.Progress.NONE);
             boolean[] ok = new boolean[questions.size()];
             for (int i = 0; i < questions.size(); i++) {
                 Question q = questions.get(i);
@@ -94,7 +111,7 @@ public final class MultipleChoice {
     private static EvalSet set(List<Question> questions) {
         List<EvalSet.MultipleChoiceItem> items = new ArrayList<>();
         for (Question q : questions) {
-            items.add(new EvalSet.MultipleChoiceItem(q.id(), q.question(), q.choices(), q.answer()));
+            items.add(new EvalSet.MultipleChoiceItem(q.id(), q.question(), q.choices(), q.answer(), q.cloze()));
         }
         return new EvalSet("retention", items, List.of(), List.of());
     }

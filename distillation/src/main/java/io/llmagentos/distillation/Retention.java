@@ -72,7 +72,8 @@ public final class Retention {
             ObjectNode h = o.putObject("how");
             h.put("val_windows", valWindows);
             h.put("forward_batch", batch + " x " + seqLen + " tokens");
-            h.put("task", "multiple-choice accuracy: task_accuracy by PMI (log p(choice | question) - log p(choice | "
+            h.put("task", "multiple-choice accuracy (choices continue the question, or its cloze under retention.mc_prompt "
+                    + "cloze): task_accuracy by PMI (log p(choice | question) - log p(choice | "
                     + "null question)), task_accuracy_per_character by log-likelihood per character of the choice, "
                     + "task_accuracy_unnormalized by summed log-likelihood");
             return o;

@@ -61,6 +61,8 @@ class DistillConfigTest {
                 .hasMessageContaining("required");
         assertThatThrownBy(() -> DistillConfig.load(yaml(tmp, "data:\n  shards: s\noutput: o\ndistill:\n  hidden_layers: 1-2\n")))
                 .hasMessageContaining("distill.yaml:5: distill.hidden_layers").hasMessageContaining("student:teacher");
+        assertThatThrownBy(() -> DistillConfig.load(yaml(tmp, "data:\n  shards: s\noutput: o\nretention:\n  mc_prompt: chat\n")))
+                .hasMessageContaining("distill.yaml:5: retention.mc_prompt: expected question or cloze (got \"chat\")");
         assertThatThrownBy(() -> DistillConfig.load(yaml(tmp, "data:\n  shards: s\noutput: o\ndistill:\n  top_k: 0\n")))
                 .hasMessageContaining("distill.yaml:5: distill.top_k");
         assertThatThrownBy(() -> DistillConfig.load(yaml(tmp, "data:\n  shards: s\noutput: o\n"), Map.of("distill.beta", "1")))

@@ -50,6 +50,23 @@ class MultipleChoiceTest {
         assertThat(s.accuracyUnnormalized()).isEqualTo(q.mcAcc());
         assertThat(s.questions()).isEqualTo(12);
         assertThat(s.chance()).isCloseTo(0.25, within(1e-12));
+
+        // the cloze form: the same questions loaded as their cloze, scored as the evaluation scores them under cloze
+        List<MultipleChoice.Question> cz = MultipleChoice.load(EVAL, 12, EvalOptions.McPrompt.CLOZE);
+        assertThat(cz).allSatisfy(c -> assertThat(c.cloze()).isNotBlank());
+        assertThat(qs).allSatisfy(c -> assertThat(c.cloze()).as("question form").isNull());
+        MultipleChoice.Score sc;
+        try (Checkpoint ck = Checkpoint.open(f.teacher); LlamaModel m = LlamaModel.load(ck, Device.cpu())) {
+            sc = MultipleChoice.score(m, f.tok, cz);
+        }
+        QualityMetrics qc;
+        try (EvalModel m = EvalModels.open(f.teacher, 2)) {
+            qc = QualityMetrics.aggregate(mcOnly, Evaluator.scoreLocally(m, mcOnly,
+                    EvalOptions.defaults().withMcPrompt(EvalOptions.McPrompt.CLOZE), ProgressListener.Progress.NONE),
+                    m.tokenizer());
+        }
+        assertThat(sc.accuracy()).isEqualTo(qc.mcPmiAcc());
+        assertThat(sc.accuracyUnnormalized()).isEqualTo(qc.mcAcc());
     }
 
     @Test

@@ -87,6 +87,7 @@ public record ComparisonReport(String evalSet, EvalOptions options, String spark
         opt.put("latency_prompts", options.latencyPrompts());
         opt.put("latency_tokens", options.latencyTokens());
         opt.put("max_per_type", options.maxPerType());
+        opt.put("mc_prompt", options.mcPrompt().toString());
         ArrayNode ms = o.putArray("models");
         for (ModelReport r : models) {
             ObjectNode m = ms.addObject();

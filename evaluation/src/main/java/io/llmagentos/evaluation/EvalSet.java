@@ -43,10 +43,17 @@ public record EvalSet(String source, List<MultipleChoiceItem> multipleChoice, Li
         texts = List.copyOf(texts);
     }
 
-    /** A multiple-choice question. */
-    public record MultipleChoiceItem(String id, String question, List<String> choices, int answer)
+    /**
+     * A multiple-choice question; {@code cloze} (may be null) is the same question as a sentence start that each
+     * choice continues, scored instead of the question under {@link EvalOptions.McPrompt#CLOZE}.
+     */
+    public record MultipleChoiceItem(String id, String question, List<String> choices, int answer, String cloze)
             implements Serializable {
-        private static final long serialVersionUID = 1L;
+        private static final long serialVersionUID = 2L;
+
+        public MultipleChoiceItem(String id, String question, List<String> choices, int answer) {
+            this(id, question, choices, answer, null);
+        }
 
         public MultipleChoiceItem {
             choices = List.copyOf(choices);
@@ -149,8 +156,15 @@ public record EvalSet(String source, List<MultipleChoiceItem> multipleChoice, Li
                             throw new EvalFormatException(at + "$.answer_index: expected an integer 0.."
                                     + (choices.size() - 1) + " (got " + JsonFields.describe(o.get("answer_index")) + ")");
                         }
+                        JsonNode cz = o.get("cloze");
+                        if (cz != null && !cz.isNull() && (!cz.isTextual() || cz.asText().isBlank())) {
+                            throw new EvalFormatException(at + "$.cloze: expected a non-empty string, the question as "
+                                    + "a sentence start that each choice continues, or no field (got "
+                                    + JsonFields.describe(cz) + ")");
+                        }
                         if (!full || mc.size() < maxPerType) {
-                            MultipleChoiceItem item = new MultipleChoiceItem(id, q, choices, a.asInt());
+                            MultipleChoiceItem item = new MultipleChoiceItem(id, q, choices, a.asInt(),
+                                    cz == null || cz.isNull() ? null : cz.asText());
                             mc.add(item);
                             texts.add(Prompts.withAnswer(q, choices.get(a.asInt())));
                         }

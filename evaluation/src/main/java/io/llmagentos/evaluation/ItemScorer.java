@@ -82,8 +82,8 @@ public final class ItemScorer {
 
     ItemResult multipleChoice(int index, EvalSet.MultipleChoiceItem q) throws IOException {
         int k = q.choices().size();
-        int[] prompt = Prompts.encode(tok, Prompts.prompt(q.question()));
-        int[] nullPrompt = Prompts.encode(tok, Prompts.prompt(Prompts.NULL_QUESTION));
+        int[] prompt = Prompts.encode(tok, Prompts.prompt(q, options.mcPrompt()));
+        int[] nullPrompt = Prompts.encode(tok, Prompts.nullPrompt(q, options.mcPrompt()));
         List<int[]> rows = new ArrayList<>(2 * k);
         int[] starts = new int[2 * k];
         long processed = 0;

@@ -8,7 +8,9 @@ import java.util.OptionalInt;
  * A question is the prompt {@code "Question: " + question + "\nAnswer:"} and an answer its continuation
  * {@code " " + answer}. Every sequence starts with {@code <|endoftext|>} when the tokenizer has it (documents start
  * after it in the pretraining stream); prompt and continuation are tokenized separately and concatenated, so every
- * choice of a question is scored on the same prompt tokens.
+ * choice of a question is scored on the same prompt tokens. Under {@link EvalOptions.McPrompt#CLOZE} a
+ * multiple-choice record with a {@code cloze} is scored on that sentence start instead, and PMI's null prompt is
+ * the bare null question {@code "?"}.
  */
 public final class Prompts {
     /** The token every sequence starts with, when the tokenizer has it. */
@@ -25,6 +27,20 @@ public final class Prompts {
 
     public static String continuation(String answer) {
         return " " + answer;
+    }
+
+    /** The prompt {@code q}'s choices continue under {@code form}. */
+    public static String prompt(EvalSet.MultipleChoiceItem q, EvalOptions.McPrompt form) {
+        return cloze(q, form) ? q.cloze() : prompt(q.question());
+    }
+
+    /** The null prompt PMI subtracts for {@code q} under {@code form}: the null question in the same form. */
+    public static String nullPrompt(EvalSet.MultipleChoiceItem q, EvalOptions.McPrompt form) {
+        return cloze(q, form) ? NULL_QUESTION : prompt(NULL_QUESTION);
+    }
+
+    private static boolean cloze(EvalSet.MultipleChoiceItem q, EvalOptions.McPrompt form) {
+        return form == EvalOptions.McPrompt.CLOZE && q.cloze() != null;
     }
 
     /** The text perplexity is scored on for a question record. */

@@ -24,6 +24,8 @@ class EvalSetTest {
         assertThat(q.choices()).hasSize(4);
         assertThat(q.choices().get(q.answer())).isEqualTo("I/O module fault");
         assertThat(s.texts().get(0)).isEqualTo("Question: " + q.question() + "\nAnswer: I/O module fault");
+        assertThat(q.cloze()).isEqualTo("Programmable logic controller PLC-553 Service Manual.\nFault code SF625 means");
+        assertThat(s.multipleChoice()).as("every sample question has its cloze").allMatch(m -> m.cloze() != null);
         assertThat(EvalSet.load(EvalFixtures.SAMPLE_EVAL, 5).shortAnswer()).hasSize(5);
     }
 
@@ -43,6 +45,9 @@ class EvalSetTest {
         bad("{\"type\":\"short_answer\",\"question\":\"q\"}", ":1: $.answer: expected a non-empty string (got nothing)");
         bad("{\"type\":\"short_answer\",\"question\":\"q\",\"answer\":\"a\",\"aliases\":\"b\"}", ":1: $.aliases: expected a list");
         bad("{\"type\":\"text\",\"text\":7}", ":1: $.text: expected a non-empty string (got number 7)");
+        bad("{\"type\":\"multiple_choice\",\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"answer_index\":0,\"cloze\":5}",
+                ":1: $.cloze: expected a non-empty string, the question as a sentence start that each choice continues, "
+                        + "or no field (got number 5)");
         bad("[1, 2]", ":1: expected a JSON object per line");
         bad("\n\n", ": no records");
         assertThatThrownBy(() -> EvalSet.load(tmp.resolve("none.jsonl"))).isInstanceOf(EvalFormatException.class)

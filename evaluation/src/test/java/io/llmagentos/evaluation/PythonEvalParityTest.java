@@ -20,12 +20,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class PythonEvalParityTest {
     @ParameterizedTest
-    @ValueSource(strings = {"fp32", "int8"})
+    @ValueSource(strings = {"fp32 question", "int8 question", "fp32 cloze"})
     void perplexityAndAccuracyEqualPythonOnnxRuntime(String variant) throws Exception {
         Python py = Python.require("onnxruntime", "numpy", "tokenizers");
         EvalFixtures f = EvalFixtures.get();
-        Path dir = variant.equals("fp32") ? f.onnx : f.int8;
-        EvalOptions o = EvalFixtures.options();
+        Path dir = variant.startsWith("fp32") ? f.onnx : f.int8;
+        String form = variant.split(" ")[1];
+        EvalOptions o = EvalFixtures.options().withMcPrompt(EvalOptions.McPrompt.parse(form));
         EvalSet set = EvalSet.load(f.smallEval);
         QualityMetrics java;
         try (EvalModel m = EvalModels.open(dir, 2)) {
@@ -33,7 +34,7 @@ class PythonEvalParityTest {
                     m.tokenizer());
         }
         JsonNode p = JsonFields.MAPPER.readTree(py.runScript(RepoPaths.script("parity/eval_check.py"), dir.toString(),
-                f.smallEval.toString(), "--window", "32", "--stride", "16"));
+                f.smallEval.toString(), "--window", "32", "--stride", "16", "--mc-prompt", form));
         assertThat(p.get("ppl_tokens").asLong()).isEqualTo(java.pplTokens());
         assertThat(java.perplexity()).isCloseTo(p.get("perplexity").asDouble(), within(1e-3 * p.get("perplexity").asDouble()));
         assertThat(p.get("mc_questions").asInt()).isEqualTo(java.mcQuestions()).isPositive();

@@ -11,6 +11,7 @@ import io.llmagentos.core.progress.ProgressListener;
 import io.llmagentos.distillation.DistillConfig;
 import io.llmagentos.distillation.Distiller;
 import io.llmagentos.distillation.MultipleChoice;
+import io.llmagentos.evaluation.EvalOptions;
 import io.llmagentos.distillation.Retention;
 import io.llmagentos.distillation.StudentSpec;
 import io.llmagentos.distillation.TeacherStore;
@@ -55,7 +56,7 @@ public final class DistillBench {
             + "N steps), --student-config FILE (default configs/distill/student-half.yaml), --student-steps N (600), "
             + "--timing-steps N (12), --rounds N (3), --alpha A (0.5), --temperature T (2), --top-k K (32), "
             + "--seeds 42,43, --variants plain,online,offline, --windows N (training windows of the ablation; 0 = all; default "
-            + "student-steps x 8), --lr LR (3e-3), --min-lr LR (3e-4), --parts timing,ablation, --tag TAG (suffix of the "
+            + "student-steps x batch), --batch N (8), --mc-prompt question|cloze (the eval's multiple-choice form), --lr LR (3e-3), --min-lr LR (3e-4), --parts timing,ablation, --tag TAG (suffix of the "
             + "results file), --seeds-for VARIANT=S1,S2 (that variant on only these seeds), "
             + "--store DIR (the teacher's top-k store: reused when it fits, so runs can share it), --threads N (2), --work DIR, --keep";
 
@@ -82,6 +83,8 @@ public final class DistillBench {
     private List<String> parts = List.of("timing", "ablation");
     private String tag;
     private Path storeDir;
+    private int batch = 8;
+    private EvalOptions.McPrompt mcPrompt = EvalOptions.McPrompt.QUESTION;
     private final Map<String, List<Long>> seedsFor = new LinkedHashMap<>();
 
     private final Path repo = Path.of(System.getProperty("agentos.repo.root", "."));
@@ -121,6 +124,8 @@ public final class DistillBench {
                 case "--min-lr" -> b.minLr = args[++i];
                 case "--tag" -> b.tag = args[++i];
                 case "--store" -> b.storeDir = Path.of(args[++i]).toAbsolutePath();
+                case "--batch" -> b.batch = Integer.parseInt(args[++i]);
+                case "--mc-prompt" -> b.mcPrompt = EvalOptions.McPrompt.parse(args[++i]);
                 case "--seeds-for" -> {
                     String[] kv = args[++i].split("=", 2);
                     if (kv.length != 2) {
@@ -192,7 +197,7 @@ public final class DistillBench {
 
         // ---- teacher
         Path teacherDir = teacher();
-        List<MultipleChoice.Question> questions = MultipleChoice.load(evalSet, 0);
+        List<MultipleChoice.Question> questions = MultipleChoice.load(evalSet, 0, mcPrompt);
         StudentSpec spec = StudentSpec.load(studentConfig);
         r.param("data", shards + " (agentos demo's data-prep shards of the sample corpus), eval set " + evalSet + " ("
                 + questions.size() + " multiple-choice questions)");
@@ -252,7 +257,7 @@ public final class DistillBench {
         double plain = median(stepTimes.get("plain"));
         double online = median(stepTimes.get("online"));
         double offline = median(stepTimes.get("offline"));
-        double tokens = 8.0 * seq;
+        double tokens = (double) batch * seq;
         r.row("step: plain training (alpha 1, no teacher)").put("step_s", plain).put("tokens_per_s", tokens / plain)
                 .put("vs_plain", 1.0);
         r.row("step: online KD (teacher forward + KL)").put("step_s", online).put("tokens_per_s", tokens / online)
@@ -262,7 +267,7 @@ public final class DistillBench {
                         online / offline);
         r.row("store: teacher top-" + topK + " of " + storeWindows + " windows (once)").put("seconds", storeSeconds)
                 .put("megabytes", storeBytes / 1e6).put("breakeven_steps", storeSeconds / Math.max(1e-9, online - offline));
-        r.param("timing", rounds + " rounds x " + timingSteps + " steps per variant (batch 8 x " + seq
+        r.param("timing", rounds + " rounds x " + timingSteps + " steps per variant (batch " + batch + " x " + seq
                 + " tokens), the first 3 steps of each run dropped, median over the rest");
         r.note("step seconds per round: plain " + fmt(stepTimes.get("plain")) + "; online " + fmt(stepTimes.get("online"))
                 + "; offline " + fmt(stepTimes.get("offline")));
@@ -364,12 +369,13 @@ public final class DistillBench {
                         onlyPlain, McStats.mcnemarExact(onlyKd, onlyPlain)));
             }
         }
-        r.param("ablation", studentSteps + " steps x batch 8 x " + seq + " tokens on the first " + storeWindows
+        r.param("ablation", studentSteps + " steps x batch " + batch + " x " + seq + " tokens on the first " + storeWindows
                 + " training windows (all variants), lr " + lr + " cosine to " + minLr + ", warm-up "
                 + Math.max(1, studentSteps / 10) + ", seeds " + seeds + (seedsFor.isEmpty() ? "" : " (" + seedsFor + " only)"));
         r.param("task", "multiple-choice accuracy on " + nq + " questions (chance "
                 + String.format(Locale.ROOT, "%.3f", any.teacher().task().chance()) + ") of the choices as continuations "
-                + "of 'Question: ...\\nAnswer:', scored by PMI against the null question '?' (task_acc, with its 95 % "
+                + (mcPrompt == EvalOptions.McPrompt.CLOZE ? "of each record's cloze sentence start (null prompt '?')"
+                        : "of 'Question: ...\\nAnswer:'") + ", scored by PMI against the null question '?' (task_acc, with its 95 % "
                 + "Wilson interval over seeds x questions), per character (task_acc_char) and summed (task_acc_sum)");
         r.note("retention = student / teacher on the same inputs: acc_retention = task accuracy ratio; ppl_retention = "
                 + "teacher perplexity / student perplexity; speed_ratio = student / teacher forward tokens/s");
@@ -428,10 +434,10 @@ public final class DistillBench {
         }
     }
 
-    /** The training windows every ablation variant trains on: --windows, else student-steps x batch 8. */
+    /** The training windows every ablation variant trains on: --windows, else student-steps x batch. */
     private int ablationWindows() throws IOException {
         try (ShardData d = new ShardData(shards, seq, 0.05, Integer.MAX_VALUE, null)) {
-            int want = this.windows == null ? studentSteps * 8 : this.windows;
+            int want = this.windows == null ? studentSteps * batch : this.windows;
             return want <= 0 ? d.trainSize() : Math.min(d.trainSize(), want);
         }
     }
@@ -440,7 +446,7 @@ public final class DistillBench {
             boolean measureTask) throws IOException {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("training.seq_len", Integer.toString(seq));
-        m.put("training.batch_size", "8");
+        m.put("training.batch_size", Integer.toString(batch));
         m.put("training.max_steps", Integer.toString(steps));
         m.put("training.warmup_steps", Integer.toString(Math.max(1, steps / 10)));
         m.put("training.lr", lr);
@@ -454,6 +460,7 @@ public final class DistillBench {
         m.put("retention.speed_batches", measureTask ? "7" : "1");
         if (measureTask) {
             m.put("retention.eval_set", evalSet.toString());
+            m.put("retention.mc_prompt", mcPrompt.toString());
         }
         m.put("distill.temperature", temperature);
         m.put("distill.alpha", variant.equals("plain") ? "1" : alpha);

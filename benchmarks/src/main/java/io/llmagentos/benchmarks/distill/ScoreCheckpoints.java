@@ -29,7 +29,7 @@ import java.util.Map;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/* \
- *   io.llmagentos.benchmarks.distill.ScoreCheckpoints --shards DIR --eval FILE CHECKPOINT...
+ *   io.llmagentos.benchmarks.distill.ScoreCheckpoints --shards DIR --eval FILE [--mc-prompt cloze] CHECKPOINT...
  * </pre>
  */
 public final class ScoreCheckpoints {
@@ -41,6 +41,7 @@ public final class ScoreCheckpoints {
         Path eval = null;
         int valWindows = 216;
         int threads = 2;
+        io.llmagentos.evaluation.EvalOptions.McPrompt form = io.llmagentos.evaluation.EvalOptions.McPrompt.QUESTION;
         List<Path> checkpoints = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -48,10 +49,11 @@ public final class ScoreCheckpoints {
                 case "--eval" -> eval = Path.of(args[++i]);
                 case "--val-windows" -> valWindows = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--mc-prompt" -> form = io.llmagentos.evaluation.EvalOptions.McPrompt.parse(args[++i]);
                 default -> {
                     if (args[i].startsWith("--")) {
                         throw new IllegalArgumentException("unknown option " + args[i] + "; options: --shards DIR "
-                                + "--eval FILE [--val-windows 216] [--threads 2] CHECKPOINT...");
+                                + "--eval FILE [--val-windows 216] [--threads 2] [--mc-prompt question|cloze] CHECKPOINT...");
                     }
                     checkpoints.add(Path.of(args[i]));
                 }
@@ -63,7 +65,7 @@ public final class ScoreCheckpoints {
         }
         Engine.getEngine("PyTorch");
         Devices.threads(threads);
-        List<MultipleChoice.Question> qs = MultipleChoice.load(eval, 0);
+        List<MultipleChoice.Question> qs = MultipleChoice.load(eval, 0, form);
         Map<String, String> topics = topics(eval);
         try (ShardData val = new ShardData(shards, 128, 0.05, Integer.MAX_VALUE, null)) {
             for (Path ck : checkpoints) {

@@ -71,6 +71,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-per-type", defaultValue = "0", description = EvalOptions.MAX_PER_TYPE_DOC)
     int maxPerType;
 
+    @Option(names = "--mc-prompt", defaultValue = "question", paramLabel = "question|cloze",
+            description = EvalOptions.MC_PROMPT_DOC)
+    String mcPrompt;
+
     @Override
     public Integer call() throws IOException {
         List<EvaluationRun.NamedModel> named = new ArrayList<>();
@@ -78,7 +82,7 @@ final class EvalCommand implements Callable<Integer> {
             named.add(EvaluationRun.NamedModel.parse(m));
         }
         EvalOptions o = new EvalOptions(threads, pplWindow, pplStride, maxNewTokens, latencyPrompts, latencyTokens,
-                maxPerType);
+                maxPerType, EvalOptions.McPrompt.parse(mcPrompt));
         Path tmpEval = evalSet == null ? QuantizeCommand.bundledEval() : null;
         try {
             Path set = tmpEval != null ? tmpEval : evalSet;

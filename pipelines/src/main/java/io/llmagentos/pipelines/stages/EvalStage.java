@@ -55,7 +55,8 @@ public final class EvalStage implements Stage {
                 StageParam.optional("max_new_tokens", StageParam.Type.INT, "16", EvalOptions.MAX_NEW_TOKENS_DOC),
                 StageParam.optional("latency_prompts", StageParam.Type.INT, "8", EvalOptions.LATENCY_PROMPTS_DOC),
                 StageParam.optional("latency_tokens", StageParam.Type.INT, "32", EvalOptions.LATENCY_TOKENS_DOC),
-                StageParam.optional("max_per_type", StageParam.Type.INT, "0", EvalOptions.MAX_PER_TYPE_DOC));
+                StageParam.optional("max_per_type", StageParam.Type.INT, "0", EvalOptions.MAX_PER_TYPE_DOC),
+                StageParam.optional("mc_prompt", StageParam.Type.STRING, "question", EvalOptions.MC_PROMPT_DOC));
     }
 
     @Override
@@ -82,7 +83,7 @@ public final class EvalStage implements Stage {
         EvalOptions o = new EvalOptions((int) ctx.integer("threads"), (int) ctx.integer("ppl_window"),
                 (int) ctx.integer("ppl_stride"), (int) ctx.integer("max_new_tokens"),
                 (int) ctx.integer("latency_prompts"), (int) ctx.integer("latency_tokens"),
-                (int) ctx.integer("max_per_type"));
+                (int) ctx.integer("max_per_type"), EvalOptions.McPrompt.parse(ctx.string("mc_prompt")));
         Path out = ctx.workDir().resolve("eval");
         ctx.log().println("eval: " + named.size() + " models on " + ctx.path("eval_set") + " -> " + out);
         EvaluationRun.Result r = EvaluationRun.run(named, ctx.path("eval_set"), out, ctx.path("gate"), o,

@@ -103,6 +103,17 @@ class EvalCommandTest {
                 .contains("-> " + report.resolve("gates.json"));
         JsonNode j = JsonFields.MAPPER.readTree(report.resolve("report.json").toFile());
         assertThat(j.get("models")).hasSize(3);
+        assertThat(j.get("options").get("mc_prompt").asText()).isEqualTo("question");
+
+        // the base-model form: choices continue each record's cloze; the report says which form it used
+        Path clozeReport = tmp.resolve("cloze");
+        AgentosCliTest.Result c = eval(clozeReport, "--mc-prompt", "cloze");
+        assertThat(c.exit()).as(c.out() + c.err()).isZero();
+        JsonNode jc = JsonFields.MAPPER.readTree(clozeReport.resolve("report.json").toFile());
+        assertThat(jc.get("options").get("mc_prompt").asText()).isEqualTo("cloze");
+        assertThat(jc.get("models").get(0).get("metrics").get("perplexity"))
+                .as("perplexity does not depend on the multiple-choice form")
+                .isEqualTo(j.get("models").get(0).get("metrics").get("perplexity"));
         assertThat(JsonFields.MAPPER.readTree(report.resolve("gates.json").toFile()).get("passed").asBoolean()).isTrue();
 
         Path sparkReport = tmp.resolve("spark");
@@ -155,6 +166,10 @@ class EvalCommandTest {
                 "--report", tmp.resolve("r3").toString());
         assertThat(e.exit()).isEqualTo(1);
         assertThat(e.err()).contains(bad + ":2: $.question: expected a non-empty string (got nothing)");
+
+        AgentosCliTest.Result p = eval(tmp.resolve("r5"), "--mc-prompt", "chat");
+        assertThat(p.exit()).isNotZero();
+        assertThat(p.err()).contains("multiple-choice prompt must be 'question' or 'cloze' (got 'chat')");
 
         AgentosCliTest.Result d = AgentosCliTest.run("eval", "--model", "x=" + tmp, "--report", tmp.resolve("r4").toString());
         assertThat(d.exit()).isEqualTo(1);

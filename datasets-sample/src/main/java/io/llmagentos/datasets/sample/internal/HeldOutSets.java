@@ -22,7 +22,9 @@ import java.util.function.Predicate;
  *   <li>Eval: questions about facts of training models that the corpus states (again with {@code support})
  *       but the SFT set does not teach, so they measure what a model learned from the corpus. The question
  *       text is held out: neither the question nor question + answer shares a word 8-shingle with the corpus
- *       or the SFT set.</li>
+ *       or the SFT set. A multiple-choice question also carries a {@code cloze}: the same question as the start of a
+ *       sentence in the corpus' own phrasing, which each choice continues (how base models are asked, as in LAMA's
+ *       knowledge probes); it is a corpus phrasing on purpose, so it is not held out.</li>
  *   <li>Calibration: snippets of documents about held-out models, which the corpus never mentions; snippets
  *       that share a word 8-shingle with the corpus are dropped.</li>
  * </ul>
@@ -195,8 +197,21 @@ public final class HeldOutSets {
         s.ascii("]");
     }
 
-    /** An eval candidate: {@code choices} is null for short-answer questions. */
-    private record Question(String topic, String question, String answer, List<String> choices, Fact fact) {
+    /**
+     * An eval candidate: {@code choices} is null for short-answer questions; {@code cloze} (multiple choice only) is
+     * the same question as a sentence start in the corpus' own phrasing, which the answer completes.
+     */
+    private record Question(String topic, String question, String answer, List<String> choices, String cloze,
+                            Fact fact) {
+    }
+
+    /**
+     * A sentence start in the corpus' phrasing that {@code rest} continues: a manual's heading and body sentence,
+     * as the corpus' manual sections begin ({@code "Gearbox GB-208 Service Manual.\nFault code X means"}).
+     */
+    private static String cloze(FactCatalog.Model m, String rest) {
+        String fam = m.family().name();
+        return Character.toUpperCase(fam.charAt(0)) + fam.substring(1) + " " + m.code() + " Service Manual.\n" + rest;
     }
 
     private int[] writeEval(Path file, int count) throws IOException {
@@ -221,14 +236,15 @@ public final class HeldOutSets {
                 }
                 r.shuffle(choices);
                 candidates.add(new Question("fault_meaning", "For the " + m.code() + " (" + m.family().name()
-                        + "), which condition does code " + f.code() + " report?", f.condition().meaning(), choices, faultFact(m, f)));
+                        + "), which condition does code " + f.code() + " report?", f.condition().meaning(), choices,
+                        cloze(m, "Fault code " + f.code() + " means"), faultFact(m, f)));
                 candidates.add(new Question("fault_code", "Which code does the " + m.code() + " display when it detects "
-                        + f.condition().meaning() + "?", f.code(), null, faultFact(m, f)));
+                        + f.condition().meaning() + "?", f.code(), null, null, faultFact(m, f)));
             }
             candidates.add(new Question("service_interval", "How many running hours lie between two scheduled services of the "
-                    + m.code() + "?", thousands(m.serviceHours()) + " hours", null, intervalFact(m)));
+                    + m.code() + "?", thousands(m.serviceHours()) + " hours", null, null, intervalFact(m)));
             candidates.add(new Question("lubricant", "Name the lubricant the " + m.code() + " is filled with.",
-                    m.lubricant(), null, lubricantFact(m)));
+                    m.lubricant(), null, null, lubricantFact(m)));
             int p = r.nextInt(m.family().parts().size());
             List<String> pns = new ArrayList<>();
             pns.add(m.partNumber(p));
@@ -239,7 +255,8 @@ public final class HeldOutSets {
             }
             r.shuffle(pns);
             candidates.add(new Question("part_number", "Pick the order number of the " + m.family().parts().get(p)
-                    + " used on the " + m.code() + ".", m.partNumber(p), pns, partFact(m, p)));
+                    + " used on the " + m.code() + ".", m.partNumber(p), pns,
+                    cloze(m, "Remove the " + m.family().parts().get(p) + " (part number"), partFact(m, p)));
         }
         r.shuffle(candidates);
         int written = 0;
@@ -269,6 +286,7 @@ public final class HeldOutSets {
                         s.ascii(k == 0 ? "" : ",").str(q.choices().get(k));
                     }
                     s.ascii("],").key("answer_index").num(q.choices().indexOf(q.answer()));
+                    s.ascii(",").key("cloze").str(q.cloze());
                 }
                 s.ascii(",").key("answer").str(q.answer()).ascii(",");
                 ids(s.key("support"), support);
