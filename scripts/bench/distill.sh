@@ -10,7 +10,8 @@
 # instead of using the demo's), --student-config FILE (configs/distill/student-half.yaml), --student-steps N (600),
 # --timing-steps N (12), --rounds N (3), --alpha A (0.5), --temperature T (2), --top-k K (32), --seeds 42,43,
 # --variants plain,online,offline[,online-hidden], --seeds-for VARIANT=S1,S2 (a variant on fewer seeds), --windows N
-# (training windows of the ablation, 0 = all; default student-steps x 8), --lr LR, --min-lr LR, --parts timing,ablation
+# (training windows of the ablation, 0 = all; default student-steps x batch), --batch N (8), --mc-prompt question|cloze
+# (the eval's multiple-choice form), --eval FILE (default: the demo's eval set), --lr LR, --min-lr LR, --parts timing,ablation
 # (the step-time part needs the bench lock, the ablation only nice), --tag TAG (results file distill[-part][-TAG].json),
 # --store DIR (a teacher top-k store shared by several invocations), --threads N (2), --work DIR, --keep.
 # Wrap the timing part as every benchmark: flock /tmp/agentos-bench.lock bash scripts/bench/distill.sh --parts timing ...

@@ -56,7 +56,8 @@ public final class DistillBench {
             + "N steps), --student-config FILE (default configs/distill/student-half.yaml), --student-steps N (600), "
             + "--timing-steps N (12), --rounds N (3), --alpha A (0.5), --temperature T (2), --top-k K (32), "
             + "--seeds 42,43, --variants plain,online,offline, --windows N (training windows of the ablation; 0 = all; default "
-            + "student-steps x batch), --batch N (8), --mc-prompt question|cloze (the eval's multiple-choice form), --lr LR (3e-3), --min-lr LR (3e-4), --parts timing,ablation, --tag TAG (suffix of the "
+            + "student-steps x batch), --batch N (8), --mc-prompt question|cloze (the eval's multiple-choice form), --eval FILE "
+            + "(default: the demo's eval set), --lr LR (3e-3), --min-lr LR (3e-4), --parts timing,ablation, --tag TAG (suffix of the "
             + "results file), --seeds-for VARIANT=S1,S2 (that variant on only these seeds), "
             + "--store DIR (the teacher's top-k store: reused when it fits, so runs can share it), --threads N (2), --work DIR, --keep";
 
@@ -84,6 +85,7 @@ public final class DistillBench {
     private String tag;
     private Path storeDir;
     private int batch = 8;
+    private Path evalOverride;
     private EvalOptions.McPrompt mcPrompt = EvalOptions.McPrompt.QUESTION;
     private final Map<String, List<Long>> seedsFor = new LinkedHashMap<>();
 
@@ -125,6 +127,7 @@ public final class DistillBench {
                 case "--tag" -> b.tag = args[++i];
                 case "--store" -> b.storeDir = Path.of(args[++i]).toAbsolutePath();
                 case "--batch" -> b.batch = Integer.parseInt(args[++i]);
+                case "--eval" -> b.evalOverride = Path.of(args[++i]);
                 case "--mc-prompt" -> b.mcPrompt = EvalOptions.McPrompt.parse(args[++i]);
                 case "--seeds-for" -> {
                     String[] kv = args[++i].split("=", 2);
@@ -161,7 +164,7 @@ public final class DistillBench {
         }
         JsonNode steps = JsonFields.MAPPER.readTree(summary.toFile()).path("steps");
         b.shards = demoOutput(steps, summary, "shards", "shards");
-        b.evalSet = demoOutput(steps, summary, "data", "eval");
+        b.evalSet = b.evalOverride != null ? b.evalOverride : demoOutput(steps, summary, "data", "eval");
         b.demoTokenizer = demoOutput(steps, summary, "tokenizer", "tokenizer");
         b.demoTeacher = demoOutput(steps, summary, "teacher", "checkpoint");
         b.work = Files.createTempDirectory(Files.createDirectories(b.workParent), "distill-bench-");
