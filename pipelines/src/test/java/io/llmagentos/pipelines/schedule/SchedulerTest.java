@@ -104,6 +104,10 @@ class SchedulerTest {
             a.register(spec);
             b.register(spec);
             Instant created = Instant.ofEpochMilli(db1.findSchedule("nightly").orElseThrow().createdAt());
+            // tick one minute past each of the 12 hours after the creation's hour, so every tick finds exactly one new
+            // hourly boundary whatever the minute of creation (from created + 61 min, a schedule made at :59:30
+            // would find two boundaries in its first tick and 13 in all)
+            Instant hour = created.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
             List<String> all = Collections.synchronizedList(new ArrayList<>());
             CyclicBarrier barrier = new CyclicBarrier(2);
             CountDownLatch done = new CountDownLatch(2);
@@ -112,7 +116,7 @@ class SchedulerTest {
                     try {
                         for (int h = 1; h <= 12; h++) {
                             barrier.await();
-                            all.addAll(s.tick(created.plus(Duration.ofMinutes(60L * h + 1))));
+                            all.addAll(s.tick(hour.plus(Duration.ofMinutes(60L * h + 1))));
                             db1.releaseScheduleLeases("nobody"); // no-op: leases expire by time or are released on shutdown
                         }
                     } catch (Exception e) {
