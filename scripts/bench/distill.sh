@@ -13,7 +13,8 @@
 # (training windows of the ablation, 0 = all; default student-steps x batch), --batch N (8), --mc-prompt question|cloze
 # (the eval's multiple-choice form), --eval FILE (default: the demo's eval set), --lr LR, --min-lr LR, --parts timing,ablation
 # (the step-time part needs the bench lock, the ablation only nice), --tag TAG (results file distill[-part][-TAG].json),
-# --store DIR (a teacher top-k store shared by several invocations), --threads N (2), --work DIR, --keep.
+# --store DIR (a teacher top-k store shared by several invocations), --threads N (2), --work DIR, --keep,
+# --kd-set distill.KEY=VALUE (repeatable; a distillation setting for the KD variants only, e.g. distill.hidden_loss=cosine).
 # Wrap the timing part as every benchmark: flock /tmp/agentos-bench.lock bash scripts/bench/distill.sh --parts timing ...
 # The ablation of docs/benchmarks.md ("Distillation"): its teacher is configs/train/kd-teacher.yaml, its student
 # configs/distill/student-kd-ablation.yaml (the commands are in that section).

@@ -1,5 +1,6 @@
 package io.llmagentos.distillation;
 
+import io.llmagentos.evaluation.EvalOptions;
 import io.llmagentos.training.ConfigException;
 import io.llmagentos.training.TrainConfig;
 import io.llmagentos.training.YamlDoc;
@@ -80,6 +81,11 @@ public record DistillConfig(Path shards, Path output, Map<String, String> option
     public Path store() {
         String s = get("distill.store");
         return s.isBlank() ? output.resolve("teacher-topk") : Path.of(s);
+    }
+
+    /** The multiple-choice form of the retention report's task accuracy (validated: question or cloze). */
+    public EvalOptions.McPrompt mcPrompt() {
+        return EvalOptions.McPrompt.parse(get("retention.mc_prompt"));
     }
 
     /** The hidden-state distance, or null when off. */
@@ -204,7 +210,7 @@ public record DistillConfig(Path shards, Path output, Map<String, String> option
             throw err(y, "distill.hidden_loss", "expected none, mse or cosine (got \"" + get("distill.hidden_loss") + "\")");
         }
         try {
-            io.llmagentos.evaluation.EvalOptions.McPrompt.parse(get("retention.mc_prompt"));
+            mcPrompt();
         } catch (IllegalArgumentException e) {
             throw err(y, "retention.mc_prompt", "expected question or cloze (got \"" + get("retention.mc_prompt") + "\")");
         }

@@ -175,8 +175,7 @@ public final class Distiller {
 
     private Retention.Report retention(Path studentDir, TrainConfig tc, Device device) throws IOException {
         List<MultipleChoice.Question> qs = cfg.evalSet() == null ? null
-                : MultipleChoice.load(cfg.evalSet(), cfg.intOpt("retention.max_questions"),
-                        io.llmagentos.evaluation.EvalOptions.McPrompt.parse(cfg.get("retention.mc_prompt")));
+                : MultipleChoice.load(cfg.evalSet(), cfg.intOpt("retention.max_questions"), cfg.mcPrompt());
         try (ShardData val = new ShardData(cfg.shards(), tc.seqLen(), tc.doubleOpt("data.validation_fraction"),
                 Integer.MAX_VALUE, null)) {
             return Retention.measure(teacherDir, studentDir, val, cfg.intOpt("retention.val_windows"), qs,

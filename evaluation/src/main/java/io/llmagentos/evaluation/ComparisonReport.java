@@ -153,7 +153,7 @@ public record ComparisonReport(String evalSet, EvalOptions options, String spark
                 o.put("answer", p.answer());
                 o.put("exact_match", p.exactMatch());
                 o.put("f1", p.f1());
-                sb.append(JsonFields.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(o)).append('\n');
+                sb.append(JsonFields.LINE.writeValueAsString(o)).append('\n');
             }
         }
         Files.writeString(pred, sb.toString(), StandardCharsets.UTF_8);

@@ -83,7 +83,7 @@ final class EvalFixtures {
             o.put("type", "text");
             o.put("id", "long-" + i);
             o.put("text", String.join(" ", texts.subList(10 * i, 10 * i + 8)));
-            lines.add(JsonFields.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(o));
+            lines.add(JsonFields.LINE.writeValueAsString(o));
         }
         Files.write(smallEval, lines, StandardCharsets.UTF_8);
     }

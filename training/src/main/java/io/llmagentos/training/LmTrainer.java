@@ -567,8 +567,7 @@ public final class LmTrainer {
             o.put("step", step);
             m.forEach(o::put);
             Files.writeString(out.resolve("metrics.jsonl"),
-                    JsonFields.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-                            .writeValueAsString(o) + "\n",
+                    JsonFields.LINE.writeValueAsString(o) + "\n",
                     StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
 

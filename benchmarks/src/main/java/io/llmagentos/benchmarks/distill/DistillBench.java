@@ -59,7 +59,9 @@ public final class DistillBench {
             + "student-steps x batch), --batch N (8), --mc-prompt question|cloze (the eval's multiple-choice form), --eval FILE "
             + "(default: the demo's eval set), --lr LR (3e-3), --min-lr LR (3e-4), --parts timing,ablation, --tag TAG (suffix of the "
             + "results file), --seeds-for VARIANT=S1,S2 (that variant on only these seeds), "
-            + "--store DIR (the teacher's top-k store: reused when it fits, so runs can share it), --threads N (2), --work DIR, --keep";
+            + "--store DIR (the teacher's top-k store: reused when it fits, so runs can share it), --threads N (2), --work DIR, --keep, "
+            + "--kd-set distill.KEY=VALUE (repeatable: a distillation setting for the KD variants, e.g. "
+            + "distill.hidden_loss=cosine)";
 
     private Path data;
     private Path teacher;
@@ -88,6 +90,8 @@ public final class DistillBench {
     private Path evalOverride;
     private EvalOptions.McPrompt mcPrompt = EvalOptions.McPrompt.QUESTION;
     private final Map<String, List<Long>> seedsFor = new LinkedHashMap<>();
+    /** --kd-set KEY=VALUE: distillation settings for the KD variants only (plain stays alpha 1, no hidden loss). */
+    private final Map<String, String> kdSettings = new LinkedHashMap<>();
 
     private final Path repo = Path.of(System.getProperty("agentos.repo.root", "."));
     private Path work;
@@ -129,6 +133,13 @@ public final class DistillBench {
                 case "--batch" -> b.batch = Integer.parseInt(args[++i]);
                 case "--eval" -> b.evalOverride = Path.of(args[++i]);
                 case "--mc-prompt" -> b.mcPrompt = EvalOptions.McPrompt.parse(args[++i]);
+                case "--kd-set" -> {
+                    String[] kv = args[++i].split("=", 2);
+                    if (kv.length != 2 || !kv[0].startsWith("distill.")) {
+                        throw new IllegalArgumentException("--kd-set expects distill.KEY=VALUE (got " + args[i] + ")");
+                    }
+                    b.kdSettings.put(kv[0].trim(), kv[1].trim());
+                }
                 case "--seeds-for" -> {
                     String[] kv = args[++i].split("=", 2);
                     if (kv.length != 2) {
@@ -206,7 +217,8 @@ public final class DistillBench {
                 + questions.size() + " multiple-choice questions)");
         r.param("teacher", teacherDir.toString());
         r.param("student", studentConfig + " (" + spec.init().name().toLowerCase(Locale.ROOT) + ")");
-        r.param("kd", "alpha " + alpha + ", T " + temperature + ", offline top-" + topK);
+        r.param("kd", "alpha " + alpha + ", T " + temperature + ", offline top-" + topK
+                + (kdSettings.isEmpty() ? "" : ", " + kdSettings));
 
         // ---- the offline store, once (its cost is paid once per teacher, shards and settings)
         Path store = storeDir != null ? storeDir : work.resolve("teacher-top" + topK);
@@ -477,6 +489,9 @@ public final class DistillBench {
         }
         if (variant.equals("online-hidden")) {
             m.put("distill.hidden_loss", "mse");
+        }
+        if (!variant.equals("plain")) {
+            m.putAll(kdSettings);
         }
         return DistillConfig.of(shards, out, m);
     }

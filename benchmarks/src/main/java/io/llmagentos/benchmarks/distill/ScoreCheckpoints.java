@@ -7,6 +7,7 @@ import io.llmagentos.core.checkpoint.Checkpoint;
 import io.llmagentos.core.json.JsonFields;
 import io.llmagentos.distillation.MultipleChoice;
 import io.llmagentos.distillation.Retention;
+import io.llmagentos.evaluation.EvalOptions;
 import io.llmagentos.training.Devices;
 import io.llmagentos.training.LlamaModel;
 import io.llmagentos.training.ShardData;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,8 +31,11 @@ import java.util.Map;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/* \
- *   io.llmagentos.benchmarks.distill.ScoreCheckpoints --shards DIR --eval FILE [--mc-prompt cloze] CHECKPOINT...
+ *   io.llmagentos.benchmarks.distill.ScoreCheckpoints --shards DIR --eval FILE [--mc-prompt cloze] [--out FILE] CHECKPOINT...
  * </pre>
+ *
+ * <p>{@code --out FILE} appends one JSON line per checkpoint (its path, validation perplexity, accuracies and which
+ * questions it gets right by PMI), the input of {@code scripts/bench/mc_paired.py}'s paired comparisons.
  */
 public final class ScoreCheckpoints {
     private ScoreCheckpoints() {
@@ -41,7 +46,8 @@ public final class ScoreCheckpoints {
         Path eval = null;
         int valWindows = 216;
         int threads = 2;
-        io.llmagentos.evaluation.EvalOptions.McPrompt form = io.llmagentos.evaluation.EvalOptions.McPrompt.QUESTION;
+        EvalOptions.McPrompt form = EvalOptions.McPrompt.QUESTION;
+        Path out = null;
         List<Path> checkpoints = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -49,11 +55,12 @@ public final class ScoreCheckpoints {
                 case "--eval" -> eval = Path.of(args[++i]);
                 case "--val-windows" -> valWindows = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
-                case "--mc-prompt" -> form = io.llmagentos.evaluation.EvalOptions.McPrompt.parse(args[++i]);
+                case "--mc-prompt" -> form = EvalOptions.McPrompt.parse(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
                 default -> {
                     if (args[i].startsWith("--")) {
                         throw new IllegalArgumentException("unknown option " + args[i] + "; options: --shards DIR "
-                                + "--eval FILE [--val-windows 216] [--threads 2] [--mc-prompt question|cloze] CHECKPOINT...");
+                                + "--eval FILE [--val-windows 216] [--threads 2] [--mc-prompt question|cloze] [--out FILE] CHECKPOINT...");
                     }
                     checkpoints.add(Path.of(args[i]));
                 }
@@ -92,6 +99,24 @@ public final class ScoreCheckpoints {
                         r.valWindows(), k, qs.size(), 100.0 * k / qs.size(), 100 * ci[0], 100 * ci[1],
                         McStats.binomialUpper(k, qs.size(), s.chance()), 100 * s.chance(),
                         100 * s.accuracyPerCharacter(), 100 * s.accuracyUnnormalized(), tb);
+                if (out != null) {
+                    StringBuilder bits = new StringBuilder(ok.length);
+                    for (boolean b : ok) {
+                        bits.append(b ? '1' : '0');
+                    }
+                    Map<String, Object> line = new LinkedHashMap<>();
+                    line.put("checkpoint", ck.toString());
+                    line.put("eval", eval.toString());
+                    line.put("mc_prompt", form.toString());
+                    line.put("parameters", r.teacher().parameters());
+                    line.put("val_ppl", r.teacher().valPerplexity());
+                    line.put("task_acc", (double) k / qs.size());
+                    line.put("task_acc_char", s.accuracyPerCharacter());
+                    line.put("task_acc_sum", s.accuracyUnnormalized());
+                    line.put("pmi_correct", bits.toString());
+                    Files.writeString(out, JsonFields.LINE.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
+                            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                }
             }
         }
     }

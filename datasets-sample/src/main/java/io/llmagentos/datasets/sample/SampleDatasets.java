@@ -45,6 +45,19 @@ public final class SampleDatasets {
 
     /** Regenerates every committed file into {@code dataDir}. */
     public static Summary regenerate(Path dataDir) throws IOException {
+        return regenerate(dataDir, EVAL_RECORDS);
+    }
+
+    /**
+     * Regenerates every file into {@code dataDir} with an eval set of up to {@code evalRecords} records (at least
+     * {@link #EVAL_RECORDS}). The eval set is drawn in one fixed order, so a larger one starts with the committed
+     * records and goes on with further questions about other corpus facts, under the same rules; it ends early when
+     * the corpus has no more facts to ask about. A larger eval set tells smaller differences apart (benchmarks).
+     */
+    public static Summary regenerate(Path dataDir, int evalRecords) throws IOException {
+        if (evalRecords < EVAL_RECORDS) {
+            throw new IllegalArgumentException("evalRecords must be >= " + EVAL_RECORDS + " (got " + evalRecords + ")");
+        }
         Files.createDirectories(dataDir);
         Path tmp = Files.createTempDirectory(dataDir, ".generate-");
         try {
@@ -68,7 +81,7 @@ public final class SampleDatasets {
             files.add(manifest);
             HeldOutSets sets = new HeldOutSets(gen.catalog(), CONFIG.seed(), shingles, facts);
             HeldOutSets.Counts counts = sets.write(dataDir.resolve(SFT), dataDir.resolve(EVAL), dataDir.resolve(CALIBRATION),
-                    SFT_RECORDS, EVAL_RECORDS, CALIBRATION_RECORDS);
+                    SFT_RECORDS, evalRecords, CALIBRATION_RECORDS);
             if (counts.sft() < SFT_RECORDS || counts.eval() < EVAL_RECORDS || counts.calibration() < CALIBRATION_RECORDS) {
                 throw new IllegalStateException("SFT/eval/calibration sets came out short: " + counts
                         + "; too few candidates are stated in the corpus or too many overlap it");
@@ -94,10 +107,23 @@ public final class SampleDatasets {
         }
     }
 
-    /** {@code SampleDatasets [DATA_DIR]}: regenerates the committed files (default datasets-sample/data). */
+    /**
+     * {@code SampleDatasets [DATA_DIR] [--eval-records N]}: regenerates the committed files (default
+     * datasets-sample/data); with {@code --eval-records} an eval set of up to N records (see {@link #regenerate(Path, int)}).
+     */
     public static void main(String[] args) throws IOException {
-        Path dir = Path.of(args.length > 0 ? args[0] : "datasets-sample/data");
-        Summary s = regenerate(dir);
+        Path dir = Path.of("datasets-sample/data");
+        int evalRecords = EVAL_RECORDS;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--eval-records") && i + 1 < args.length) {
+                evalRecords = Integer.parseInt(args[++i]);
+            } else if (args[i].startsWith("-")) {
+                throw new IllegalArgumentException("usage: SampleDatasets [DATA_DIR] [--eval-records N] (got " + args[i] + ")");
+            } else {
+                dir = Path.of(args[i]);
+            }
+        }
+        Summary s = regenerate(dir, evalRecords);
         StringBuilder sb = new StringBuilder();
         for (Path p : s.files()) {
             sb.append(String.format(java.util.Locale.ROOT, "%-28s %,12d bytes%n", p.getFileName(), Files.size(p)));

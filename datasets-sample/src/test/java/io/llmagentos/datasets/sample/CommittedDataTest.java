@@ -1,6 +1,7 @@
 package io.llmagentos.datasets.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -160,6 +161,29 @@ class CommittedDataTest {
     void evalQuestionsAreHeldOutButTheirAnswersAreStatedInTheCorpusAndNotTaughtBySft() throws Exception {
         List<JsonNode> eval = read(SampleDatasets.EVAL);
         assertThat(eval).hasSize(SampleDatasets.EVAL_RECORDS);
+        checkEvalRecords(eval);
+    }
+
+    @Test
+    void aLargerEvalSetStartsWithTheCommittedOneAndAsksFurtherFactsUnderTheSameRules(@TempDir Path tmp) throws Exception {
+        SampleDatasets.Summary s = SampleDatasets.regenerate(tmp, 100_000);
+        List<String> large = Files.readAllLines(tmp.resolve(SampleDatasets.EVAL));
+        List<String> committed = Files.readAllLines(DATA.resolve(SampleDatasets.EVAL));
+        // every fact the corpus states and SFT does not teach is asked once, then the draw ends
+        assertThat(large.size()).isEqualTo(s.heldOut().eval()).isGreaterThan(committed.size()).isLessThan(100_000);
+        assertThat(large.subList(0, committed.size())).isEqualTo(committed);
+        assertThat(Files.mismatch(tmp.resolve(SampleDatasets.SFT), DATA.resolve(SampleDatasets.SFT))).isEqualTo(-1);
+        List<JsonNode> records = new ArrayList<>();
+        for (String line : large) {
+            records.add(Corpus.JSON.readTree(line));
+        }
+        checkEvalRecords(records);
+        assertThatThrownBy(() -> SampleDatasets.regenerate(tmp.resolve("small"), SampleDatasets.EVAL_RECORDS - 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(">= " + SampleDatasets.EVAL_RECORDS);
+    }
+
+    /** Held out, answered by the corpus, not taught by SFT, one question per fact, every type and topic present. */
+    private static void checkEvalRecords(List<JsonNode> eval) {
         Set<String> types = new HashSet<>();
         Set<String> topics = new HashSet<>();
         Set<String> facts = new HashSet<>();

@@ -53,8 +53,7 @@ public final class StepInvoker {
                         }
                     });
                     try {
-                        metricsOut.write(JsonFields.MAPPER.writer()
-                                .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(line));
+                        metricsOut.write(JsonFields.LINE.writeValueAsString(line));
                         metricsOut.newLine();
                         metricsOut.flush();
                     } catch (IOException e) {

@@ -182,8 +182,7 @@ public final class OnnxExporter {
             meta.put("agentos.version", AgentosVersion.get());
             meta.put("agentos.source_checkpoint", ck.dir().toAbsolutePath().normalize().toString());
             meta.put("agentos.source_digest", digest);
-            meta.put("agentos.parameters", JsonFields.MAPPER.writer()
-                    .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(params));
+            meta.put("agentos.parameters", JsonFields.LINE.writeValueAsString(params));
             if (source != null) {
                 meta.put("agentos.source_stage", source.stage());
                 if (source.dataDigest() != null) {
