@@ -5,8 +5,8 @@
         --group online=ablation-online- [--against plain]
 
 Each --group NAME=PATTERN collects the checkpoints whose path matches the regular expression PATTERN followed by a
-number, the checkpoint's seed (ablation-online-42/final -> 42; '(runA|runB)/ablation-online-' takes seeds from two runs). Prints per group: the mean validation perplexity and PMI task
-accuracy over its checkpoints, the accuracy's 95 % Wilson interval over seeds x questions, and its retention of the
+number, the checkpoint's seed (ablation-online-42/final -> 42; '(runA|runB)/ablation-online-' takes seeds from two
+runs). Prints per group: the mean validation perplexity and PMI task accuracy over its checkpoints, the accuracy's 95 % Wilson interval over seeds x questions, and its retention of the
 teacher's accuracy; then each group against the --against group, paired by seed over the questions (exact two-sided
 McNemar on the questions only one of the two gets right, pooled over the seeds both have). Standard library only.
 """
