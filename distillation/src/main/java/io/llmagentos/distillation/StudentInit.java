@@ -19,6 +19,7 @@ import io.llmagentos.training.ModelPresets;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,32 +100,117 @@ public final class StudentInit {
     private static Result teacherLayers(Checkpoint teacher, StudentSpec spec, Path dir) throws IOException {
         LlamaConfig tc = teacher.config();
         List<Integer> layers = layers(spec, tc.numHiddenLayers());
+        int inter = spec.intermediateSize() == null ? tc.intermediateSize() : spec.intermediateSize();
+        if (inter > tc.intermediateSize()) {
+            throw StudentSpec.error(spec.source(), "intermediate_size: the teacher's MLPs have "
+                    + tc.intermediateSize() + " neurons; a copied layer can keep at most that many (got " + inter + ")");
+        }
         boolean tie = spec.tieWordEmbeddings() == null ? tc.tieWordEmbeddings() : spec.tieWordEmbeddings();
-        LlamaConfig sc = withLayers(tc, layers.size()).withTiedEmbeddings(tie);
+        LlamaConfig sc = shaped(tc, layers.size(), inter).withTiedEmbeddings(tie);
         Map<String, String> from = new LinkedHashMap<>();
+        Map<String, int[]> keep = new LinkedHashMap<>();
         from.put("model.embed_tokens.weight", "model.embed_tokens.weight");
         for (int i = 0; i < layers.size(); i++) {
+            String tp = "model.layers." + layers.get(i) + ".";
             for (String suffix : LAYER_TENSORS) {
-                from.put("model.layers." + i + "." + suffix, "model.layers." + layers.get(i) + "." + suffix);
+                from.put("model.layers." + i + "." + suffix, tp + suffix);
+            }
+            if (inter < tc.intermediateSize()) {
+                keep.put("model.layers." + i + ".mlp.", topNeurons(mlpImportance(tc.hiddenSize(),
+                        teacher.readFloats(tp + "mlp.gate_proj.weight"), teacher.readFloats(tp + "mlp.up_proj.weight"),
+                        teacher.readFloats(tp + "mlp.down_proj.weight")), inter));
             }
         }
         from.put("model.norm.weight", "model.norm.weight");
         if (!tie) {
             from.put("lm_head.weight", tc.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
         }
-        String desc = "teacher layers " + layers + " of " + tc.numHiddenLayers() + ", embedding"
-                + (tie ? " (tied head)" : " and LM head") + " copied";
-        write(dir, sc, teacher, desc, Map.of("distill.init", "teacher_layers", "distill.init_layers", layers.toString()),
-                name -> teacher.readFloats(from.get(name)));
+        String desc = "teacher layers " + layers + " of " + tc.numHiddenLayers()
+                + (inter < tc.intermediateSize() ? " (MLPs pruned to " + inter + " of " + tc.intermediateSize()
+                        + " neurons)" : "")
+                + ", embedding" + (tie ? " (tied head)" : " and LM head") + " copied";
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("distill.init", "teacher_layers");
+        params.put("distill.init_layers", layers.toString());
+        params.put("distill.init_intermediate_size", Integer.toString(inter));
+        write(dir, sc, teacher, desc, params, name -> {
+            float[] w = teacher.readFloats(from.get(name));
+            int dot = name.lastIndexOf(".mlp.");
+            int[] k = dot < 0 ? null : keep.get(name.substring(0, dot + 5));
+            if (k == null) {
+                return w;
+            }
+            return name.endsWith("down_proj.weight") ? columns(w, tc.intermediateSize(), k) : rows(w, tc.hiddenSize(), k);
+        });
         return new Result(dir, sc, desc);
+    }
+
+    /**
+     * The importance of each neuron j of a SwiGLU MLP {@code down · (silu(gate · x) ⊙ (up · x))} from its weights
+     * alone: {@code ‖gate_j‖ · ‖up_j‖ · ‖down_{·,j}‖}, the bound on how much the neuron can add to the layer's output
+     * for a unit input. Weights are row-major as in the checkpoint: gate and up {@code [I, H]}, down {@code [H, I]}.
+     */
+    public static double[] mlpImportance(int hidden, float[] gate, float[] up, float[] down) {
+        int n = gate.length / hidden;
+        double[] g = new double[n];
+        double[] u = new double[n];
+        double[] d = new double[n];
+        for (int j = 0; j < n; j++) {
+            for (int c = 0; c < hidden; c++) {
+                g[j] += (double) gate[j * hidden + c] * gate[j * hidden + c];
+                u[j] += (double) up[j * hidden + c] * up[j * hidden + c];
+                double w = down[c * n + j];
+                d[j] += w * w;
+            }
+        }
+        double[] s = new double[n];
+        for (int j = 0; j < n; j++) {
+            s[j] = Math.sqrt(g[j] * u[j] * d[j]);
+        }
+        return s;
+    }
+
+    /** The indices of the {@code k} largest scores (ties to the lower index), in increasing order. */
+    static int[] topNeurons(double[] score, int k) {
+        Integer[] idx = new Integer[score.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        Arrays.sort(idx, (a, b) -> score[a] != score[b] ? Double.compare(score[b], score[a])
+                : Integer.compare(a, b));
+        int[] top = new int[k];
+        for (int i = 0; i < k; i++) {
+            top[i] = idx[i];
+        }
+        Arrays.sort(top);
+        return top;
+    }
+
+    private static float[] rows(float[] w, int cols, int[] keep) {
+        float[] out = new float[keep.length * cols];
+        for (int i = 0; i < keep.length; i++) {
+            System.arraycopy(w, keep[i] * cols, out, i * cols, cols);
+        }
+        return out;
+    }
+
+    private static float[] columns(float[] w, int cols, int[] keep) {
+        int r = w.length / cols;
+        float[] out = new float[r * keep.length];
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < keep.length; j++) {
+                out[i * keep.length + j] = w[i * cols + keep[j]];
+            }
+        }
+        return out;
     }
 
     static final List<String> LAYER_TENSORS = List.of("input_layernorm.weight", "self_attn.q_proj.weight",
             "self_attn.k_proj.weight", "self_attn.v_proj.weight", "self_attn.o_proj.weight",
             "post_attention_layernorm.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight");
 
-    private static LlamaConfig withLayers(LlamaConfig c, int layers) {
-        return new LlamaConfig(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), layers, c.numAttentionHeads(),
+    private static LlamaConfig shaped(LlamaConfig c, int layers, int intermediate) {
+        return new LlamaConfig(c.vocabSize(), c.hiddenSize(), intermediate, layers, c.numAttentionHeads(),
                 c.numKeyValueHeads(), c.headDim(), c.maxPositionEmbeddings(), c.rmsNormEps(), c.ropeTheta(),
                 c.ropeScaling(), c.tieWordEmbeddings(), c.bosTokenId(), c.eosTokenIds(), c.padTokenId(), c.extra());
     }

@@ -14,7 +14,9 @@ import java.util.Map;
  * How the student starts, read from {@code student.yaml}:
  * <ul>
  *   <li>{@code init: teacher_layers} (DistilBERT): the teacher's width, a subset of its layers ({@code layers},
- *       default every other one: 0, 2, 4, …) copied, with the embedding, final norm and LM head;</li>
+ *       default every other one: 0, 2, 4, …) copied, with the embedding, final norm and LM head; with
+ *       {@code intermediate_size} below the teacher's, each copied MLP keeps that many of its neurons, those of the
+ *       largest weight importance (Minitron-style width pruning, {@link StudentInit#mlpImportance});</li>
  *   <li>{@code init: random}: a smaller config ({@code model.preset}, or {@code model.config} with the
  *       {@code config.json} keys to change from the teacher's, e.g. hidden_size and num_hidden_layers), weights
  *       drawn from N(0, 0.02²) with {@code training.seed};</li>
@@ -25,6 +27,7 @@ import java.util.Map;
  *
  * @param init              how the weights start
  * @param layers            teacher layers to copy (teacher_layers), or null for every other one
+ * @param intermediateSize  MLP neurons each copied layer keeps (teacher_layers), or null for all of the teacher's
  * @param preset            model preset (random), or null
  * @param modelConfig       {@code config.json} keys overriding the teacher's (random), possibly empty
  * @param tieWordEmbeddings overrides the teacher's tying, or null
@@ -32,8 +35,9 @@ import java.util.Map;
  * @param tokenizer         the student's tokenizer directory (checked against the teacher's), or null
  * @param source            where the spec came from, for messages
  */
-public record StudentSpec(Init init, List<Integer> layers, String preset, Map<String, String> modelConfig,
-                          Boolean tieWordEmbeddings, Path checkpoint, Path tokenizer, String source) {
+public record StudentSpec(Init init, List<Integer> layers, Integer intermediateSize, String preset,
+                          Map<String, String> modelConfig, Boolean tieWordEmbeddings, Path checkpoint, Path tokenizer,
+                          String source) {
 
     /** How the student's weights start. */
     public enum Init {
@@ -43,6 +47,12 @@ public record StudentSpec(Init init, List<Integer> layers, String preset, Map<St
     public StudentSpec {
         layers = layers == null ? null : List.copyOf(layers);
         modelConfig = modelConfig == null ? Map.of() : Map.copyOf(modelConfig);
+    }
+
+    /** A spec that keeps every MLP neuron of the copied layers. */
+    public StudentSpec(Init init, List<Integer> layers, String preset, Map<String, String> modelConfig,
+                       Boolean tieWordEmbeddings, Path checkpoint, Path tokenizer, String source) {
+        this(init, layers, null, preset, modelConfig, tieWordEmbeddings, checkpoint, tokenizer, source);
     }
 
     /** Every other teacher layer, DistilBERT-style, with the teacher's embedding and head. */
@@ -90,6 +100,18 @@ public record StudentSpec(Init init, List<Integer> layers, String preset, Map<St
                 }
             }
         }
+        Integer inter = null;
+        if (y.has("intermediate_size")) {
+            long v = y.integer("intermediate_size", 0);
+            if (v < 1) {
+                throw y.error("intermediate_size", "expected the number of MLP neurons each copied layer keeps (>= 1)");
+            }
+            if (init != Init.TEACHER_LAYERS) {
+                throw y.error("intermediate_size", "only init: teacher_layers prunes the copied layers' MLPs; for a "
+                        + "random student set model.config.intermediate_size");
+            }
+            inter = (int) v;
+        }
         String preset = y.string("model.preset", null);
         Map<String, String> mc = y.has("model.config") ? y.mapping("model.config") : Map.of();
         Boolean tie = y.has("tie_word_embeddings") ? y.bool("tie_word_embeddings", false) : null;
@@ -97,7 +119,7 @@ public record StudentSpec(Init init, List<Integer> layers, String preset, Map<St
         String tok = y.string("tokenizer", null);
         List<String> unknown = y.unknownKeys();
         if (!unknown.isEmpty()) {
-            throw y.error(unknown.get(0), "unknown setting; known settings: init, layers, model.preset, model.config, "
+            throw y.error(unknown.get(0), "unknown setting; known settings: init, layers, intermediate_size, model.preset, model.config, "
                     + "tie_word_embeddings, checkpoint, tokenizer");
         }
         if (init == Init.TEACHER_LAYERS && (preset != null || !mc.isEmpty())) {
@@ -126,7 +148,7 @@ public record StudentSpec(Init init, List<Integer> layers, String preset, Map<St
         if (init == Init.CHECKPOINT && tie != null) {
             throw y.error("tie_word_embeddings", "a checkpoint keeps its own tying");
         }
-        return new StudentSpec(init, layers, preset, mc, tie, ck == null ? null : Path.of(ck),
+        return new StudentSpec(init, layers, inter, preset, mc, tie, ck == null ? null : Path.of(ck),
                 tok == null ? null : Path.of(tok), file.toString());
     }
 

@@ -2,9 +2,13 @@ package io.llmagentos.distillation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import io.llmagentos.core.checkpoint.Checkpoint;
 import io.llmagentos.core.config.LlamaConfig;
+import io.llmagentos.training.LlamaModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +57,96 @@ class StudentInitTest {
             assertThatThrownBy(() -> StudentInit.build(t, tooDeep, 1, tmp.resolve("x")))
                     .hasMessageContaining("student.yaml").hasMessageContaining("layers 0..1 (got 2)");
         }
+    }
+
+    @Test
+    void aPrunedStudentIsTheTeacherWithoutItsLeastImportantMlpNeurons(@TempDir Path tmp) throws Exception {
+        Fixture f = Fixture.get();
+        try (Checkpoint t = Checkpoint.open(f.teacher); LlamaModel teacher = LlamaModel.load(t, Device.cpu())) {
+            LlamaConfig tc = t.config();
+            int keep = tc.intermediateSize() / 3;
+            List<Integer> all = java.util.stream.IntStream.range(0, tc.numHiddenLayers()).boxed().toList();
+            StudentSpec spec = new StudentSpec(StudentSpec.Init.TEACHER_LAYERS, all, keep, null, Map.of(), null, null,
+                    null, "test");
+            StudentInit.Result r = StudentInit.build(t, spec, 1, tmp.resolve("pruned"));
+            assertThat(r.config().intermediateSize()).isEqualTo(keep);
+            assertThat(r.description()).contains("pruned to " + keep + " of " + tc.intermediateSize());
+            int h = tc.hiddenSize();
+            int n = tc.intermediateSize();
+            try (Checkpoint s = Checkpoint.open(r.checkpoint()); LlamaModel student = LlamaModel.load(s, Device.cpu())) {
+                s.validateTensors();
+                assertThat(s.config().parameterCount())
+                        .isEqualTo(tc.parameterCount() - (long) tc.numHiddenLayers() * 3 * h * (n - keep));
+                for (int l = 0; l < tc.numHiddenLayers(); l++) {
+                    String p = "model.layers." + l + ".mlp.";
+                    float[] gate = t.readFloats(p + "gate_proj.weight");
+                    float[] up = t.readFloats(p + "up_proj.weight");
+                    float[] down = t.readFloats(p + "down_proj.weight");
+                    double[] score = StudentInit.mlpImportance(h, gate, up, down);
+                    // the kept neurons: the student's gate rows, found among the teacher's
+                    float[] sg = s.readFloats(p + "gate_proj.weight");
+                    boolean[] kept = new boolean[n];
+                    double minKept = Double.MAX_VALUE;
+                    for (int i = 0; i < keep; i++) {
+                        int j = rowOf(gate, h, java.util.Arrays.copyOfRange(sg, i * h, (i + 1) * h));
+                        kept[j] = true;
+                        minKept = Math.min(minKept, score[j]);
+                        assertThat(java.util.Arrays.copyOfRange(s.readFloats(p + "up_proj.weight"), i * h, (i + 1) * h))
+                                .isEqualTo(java.util.Arrays.copyOfRange(up, j * h, (j + 1) * h));
+                        float[] sd = s.readFloats(p + "down_proj.weight");
+                        for (int c = 0; c < h; c++) {
+                            assertThat(sd[c * keep + i]).isEqualTo(down[c * n + j]);
+                        }
+                    }
+                    float[] dropped = down.clone();
+                    for (int j = 0; j < n; j++) {
+                        if (!kept[j]) {
+                            assertThat(score[j]).as("dropped neuron %d of layer %d", j, l).isLessThanOrEqualTo(minKept);
+                            for (int c = 0; c < h; c++) {
+                                dropped[c * n + j] = 0;
+                            }
+                        }
+                    }
+                    // the teacher with the dropped neurons silenced computes what the student computes
+                    teacher.setWeight(p + "down_proj.weight", dropped);
+                }
+                int[][] ids = {f.tok.encode("Replace the filter and check the pressure.")};
+                try (NDManager m = NDManager.newBaseManager()) {
+                    float[] want = teacher.forward(teacher.weights(), LlamaModel.ids(m, ids), null).toFloatArray();
+                    float[] got = student.forward(student.weights(), LlamaModel.ids(m, ids), null).toFloatArray();
+                    assertThat(got).hasSameSizeAs(want);
+                    for (int i = 0; i < want.length; i++) {
+                        assertThat(got[i]).as("logit %d", i).isCloseTo(want[i], within(1e-4f));
+                    }
+                }
+            }
+            StudentSpec wide = new StudentSpec(StudentSpec.Init.TEACHER_LAYERS, null, n + 1, null, Map.of(), null, null,
+                    null, "student.yaml");
+            assertThatThrownBy(() -> StudentInit.build(t, wide, 1, tmp.resolve("w"))).hasMessageContaining("student.yaml")
+                    .hasMessageContaining("intermediate_size").hasMessageContaining("at most");
+        }
+    }
+
+    /** The index of the row of {@code w} ({@code cols} wide) equal to {@code row}. */
+    private static int rowOf(float[] w, int cols, float[] row) {
+        for (int j = 0; j < w.length / cols; j++) {
+            if (java.util.Arrays.equals(java.util.Arrays.copyOfRange(w, j * cols, (j + 1) * cols), row)) {
+                return j;
+            }
+        }
+        throw new AssertionError("the student's row is none of the teacher's");
+    }
+
+    @Test
+    void mlpImportanceIsTheProductOfTheNeuronsWeightNorms() {
+        // hidden 2, 3 neurons: gate and up [3, 2], down [2, 3]
+        float[] gate = {3, 4, 0, 1, 1, 0};
+        float[] up = {1, 0, 0, 2, 0, 0};
+        float[] down = {2, 0, 5, 0, 3, 0};
+        assertThat(StudentInit.mlpImportance(2, gate, up, down)).containsExactly(new double[] {5 * 1 * 2, 1 * 2 * 3, 0},
+                within(1e-12));
+        assertThat(StudentInit.topNeurons(new double[] {1, 3, 3, 2}, 2)).containsExactly(1, 2);
+        assertThat(StudentInit.topNeurons(new double[] {1, 3, 0, 2}, 2)).containsExactly(1, 3);
     }
 
     @Test
@@ -126,8 +220,19 @@ class StudentInitTest {
         Files.writeString(y, "init: random\nmodel:\n  config:\n    hidden_size: 64\n    num_hidden_layers: 1\n",
                 StandardCharsets.UTF_8);
         StudentSpec ok = StudentSpec.load(y);
+        assertThat(ok.intermediateSize()).isNull();
         assertThat(ok.modelConfig()).containsEntry("hidden_size", "64").containsEntry("num_hidden_layers", "1");
-        for (String committed : List.of("student-half.yaml", "student-every-other.yaml")) {
+        Files.writeString(y, "init: random\nmodel:\n  preset: demo-student\nintermediate_size: 64\n",
+                StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> StudentSpec.load(y)).hasMessageContaining("student.yaml:4: intermediate_size")
+                .hasMessageContaining("model.config.intermediate_size");
+        Files.writeString(y, "init: teacher_layers\nintermediate_size: 0\n", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> StudentSpec.load(y)).hasMessageContaining("student.yaml:2: intermediate_size")
+                .hasMessageContaining(">= 1");
+        assertThat(StudentSpec.load(io.llmagentos.testsupport.RepoPaths.root()
+                .resolve("configs/distill/student-kd-pruned-3l.yaml")).intermediateSize()).isEqualTo(256);
+        for (String committed : List.of("student-half.yaml", "student-every-other.yaml", "student-kd-ablation.yaml",
+                "student-kd-one-layer.yaml", "student-kd-pruned-untied.yaml")) {
             assertThat(StudentSpec.load(io.llmagentos.testsupport.RepoPaths.root().resolve("configs/distill/" + committed)))
                     .as(committed).isNotNull();
         }
