@@ -99,7 +99,7 @@ public final class Distiller {
                     init = new StudentInit.Result(initDir, ck.config(), "resumed (" + initDir + ")");
                 }
             } else {
-                init = StudentInit.build(teacher, student, tc0.seed(), initDir);
+                init = StudentInit.build(teacher, student, tc0.seed(), initDir, calibration(student, tc0));
             }
             LOG.info("student: {} ({} parameters, {} of the teacher's)", init.description(),
                     init.config().parameterCount(), String.format(java.util.Locale.ROOT, "%.1f%%",
@@ -170,6 +170,26 @@ public final class Distiller {
             o.put("student_checkpoint", r.finalCheckpoint().toString());
             JsonFields.MAPPER.writeValue(rf.toFile(), o);
             return new Result(r, init, store, reused, rep, rf);
+        }
+    }
+
+    /** The first training windows, for a student pruned by activation importance; else null. */
+    private List<int[]> calibration(StudentSpec student, TrainConfig tc) throws IOException {
+        StudentSpec.Pruning p = student.pruning();
+        if (student.init() != StudentSpec.Init.TEACHER_LAYERS || p == null
+                || p.importance() != StudentSpec.Importance.ACTIVATION) {
+            return null;
+        }
+        try (ShardData data = new ShardData(cfg.shards(), tc.seqLen(), tc.doubleOpt("data.validation_fraction"),
+                Integer.MAX_VALUE, null)) {
+            int n = Math.min(p.calibrationWindows(), data.trainSize());
+            List<int[]> windows = new java.util.ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                int[] in = new int[tc.seqLen()];
+                data.train(i, in, new int[tc.seqLen()], new float[tc.seqLen()]);
+                windows.add(in);
+            }
+            return windows;
         }
     }
 

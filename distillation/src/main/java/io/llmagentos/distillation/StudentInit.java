@@ -1,6 +1,7 @@
 package io.llmagentos.distillation;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmagentos.core.checkpoint.Checkpoint;
 import io.llmagentos.core.checkpoint.CheckpointWriter;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -42,6 +44,16 @@ public final class StudentInit {
      * given checkpoint.
      */
     public static Result build(Checkpoint teacher, StudentSpec spec, long seed, Path dir) throws IOException {
+        return build(teacher, spec, seed, dir, null);
+    }
+
+    /**
+     * {@link #build(Checkpoint, StudentSpec, long, Path)} with the training windows ({@code [seq]} token ids each)
+     * that activation-importance pruning ranks the teacher's MLP neurons on; null when the spec prunes by weights or
+     * not at all.
+     */
+    public static Result build(Checkpoint teacher, StudentSpec spec, long seed, Path dir, List<int[]> calibration)
+            throws IOException {
         Tokenizer tok = teacher.tokenizer();
         if (spec.tokenizer() != null) {
             requireSameTokenizer(tok, teacher.dir(), Tokenizer.load(spec.tokenizer()), spec.tokenizer());
@@ -63,7 +75,7 @@ public final class StudentInit {
                     yield new Result(spec.checkpoint(), ck.config(), "checkpoint " + spec.checkpoint());
                 }
             }
-            case TEACHER_LAYERS -> teacherLayers(teacher, spec, dir);
+            case TEACHER_LAYERS -> teacherLayers(teacher, spec, dir, calibration);
             case RANDOM -> random(teacher, spec, seed, dir);
         };
     }
@@ -97,13 +109,24 @@ public final class StudentInit {
         return l;
     }
 
-    private static Result teacherLayers(Checkpoint teacher, StudentSpec spec, Path dir) throws IOException {
+    private static Result teacherLayers(Checkpoint teacher, StudentSpec spec, Path dir, List<int[]> calibration)
+            throws IOException {
         LlamaConfig tc = teacher.config();
         List<Integer> layers = layers(spec, tc.numHiddenLayers());
-        int inter = spec.intermediateSize() == null ? tc.intermediateSize() : spec.intermediateSize();
+        StudentSpec.Pruning pr = spec.pruning();
+        int inter = pr == null ? tc.intermediateSize() : pr.intermediateSize();
         if (inter > tc.intermediateSize()) {
-            throw StudentSpec.error(spec.source(), "intermediate_size: the teacher's MLPs have "
+            throw StudentSpec.error(spec.source(), "prune.intermediate_size: the teacher's MLPs have "
                     + tc.intermediateSize() + " neurons; a copied layer can keep at most that many (got " + inter + ")");
+        }
+        boolean pruned = inter < tc.intermediateSize();
+        double[][] activations = null;
+        if (pruned && pr.importance() == StudentSpec.Importance.ACTIVATION) {
+            if (calibration == null || calibration.isEmpty()) {
+                throw StudentSpec.error(spec.source(), "prune.importance: activation ranks neurons on training windows, "
+                        + "and none were given (use prune.importance: weight to rank by weights alone)");
+            }
+            activations = activationSums(teacher, calibration);
         }
         boolean tie = spec.tieWordEmbeddings() == null ? tc.tieWordEmbeddings() : spec.tieWordEmbeddings();
         LlamaConfig sc = shaped(tc, layers.size(), inter).withTiedEmbeddings(tie);
@@ -115,10 +138,11 @@ public final class StudentInit {
             for (String suffix : LAYER_TENSORS) {
                 from.put("model.layers." + i + "." + suffix, tp + suffix);
             }
-            if (inter < tc.intermediateSize()) {
-                keep.put("model.layers." + i + ".mlp.", topNeurons(mlpImportance(tc.hiddenSize(),
+            if (pruned) {
+                double[] score = activations != null ? activations[layers.get(i)] : mlpImportance(tc.hiddenSize(),
                         teacher.readFloats(tp + "mlp.gate_proj.weight"), teacher.readFloats(tp + "mlp.up_proj.weight"),
-                        teacher.readFloats(tp + "mlp.down_proj.weight")), inter));
+                        teacher.readFloats(tp + "mlp.down_proj.weight"));
+                keep.put("model.layers." + i + ".mlp.", topNeurons(score, inter));
             }
         }
         from.put("model.norm.weight", "model.norm.weight");
@@ -126,13 +150,17 @@ public final class StudentInit {
             from.put("lm_head.weight", tc.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
         }
         String desc = "teacher layers " + layers + " of " + tc.numHiddenLayers()
-                + (inter < tc.intermediateSize() ? " (MLPs pruned to " + inter + " of " + tc.intermediateSize()
-                        + " neurons)" : "")
+                + (pruned ? " (MLPs pruned to " + inter + " of " + tc.intermediateSize() + " neurons by "
+                        + (activations != null ? "activation importance on " + calibration.size() + " windows"
+                        : "weight importance") + ")" : "")
                 + ", embedding" + (tie ? " (tied head)" : " and LM head") + " copied";
         Map<String, String> params = new LinkedHashMap<>();
         params.put("distill.init", "teacher_layers");
         params.put("distill.init_layers", layers.toString());
         params.put("distill.init_intermediate_size", Integer.toString(inter));
+        if (pruned) {
+            params.put("distill.init_importance", pr.importance().name().toLowerCase(Locale.ROOT));
+        }
         write(dir, sc, teacher, desc, params, name -> {
             float[] w = teacher.readFloats(from.get(name));
             int dot = name.lastIndexOf(".mlp.");
@@ -169,6 +197,31 @@ public final class StudentInit {
         }
         return s;
     }
+
+    /**
+     * Each teacher MLP neuron's summed output magnitude over the calibration windows ({@link
+     * LlamaModel#mlpActivationSums}), per layer: the activation importance.
+     */
+    static double[][] activationSums(Checkpoint teacher, List<int[]> windows) throws IOException {
+        LlamaConfig tc = teacher.config();
+        double[][] sums = new double[tc.numHiddenLayers()][tc.intermediateSize()];
+        try (LlamaModel m = LlamaModel.load(teacher, Device.cpu()); NDManager nm = NDManager.newBaseManager()) {
+            for (int i = 0; i < windows.size(); i += CALIBRATION_BATCH) {
+                int[][] batch = windows.subList(i, Math.min(windows.size(), i + CALIBRATION_BATCH)).toArray(int[][]::new);
+                try (NDManager sub = nm.newSubManager()) {
+                    double[][] s = m.mlpActivationSums(m.weights(), LlamaModel.ids(sub, batch));
+                    for (int l = 0; l < sums.length; l++) {
+                        for (int j = 0; j < sums[l].length; j++) {
+                            sums[l][j] += s[l][j];
+                        }
+                    }
+                }
+            }
+        }
+        return sums;
+    }
+
+    private static final int CALIBRATION_BATCH = 8;
 
     /** The indices of the {@code k} largest scores (ties to the lower index), in increasing order. */
     static int[] topNeurons(double[] score, int k) {

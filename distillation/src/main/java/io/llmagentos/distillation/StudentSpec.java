@@ -15,8 +15,8 @@ import java.util.Map;
  * <ul>
  *   <li>{@code init: teacher_layers} (DistilBERT): the teacher's width, a subset of its layers ({@code layers},
  *       default every other one: 0, 2, 4, …) copied, with the embedding, final norm and LM head; with
- *       {@code intermediate_size} below the teacher's, each copied MLP keeps that many of its neurons, those of the
- *       largest weight importance (Minitron-style width pruning, {@link StudentInit#mlpImportance});</li>
+ *       {@code prune.intermediate_size} below the teacher's, each copied MLP keeps that many of its neurons, those
+ *       of the largest importance (Minitron-style width pruning, {@link Pruning});</li>
  *   <li>{@code init: random}: a smaller config ({@code model.preset}, or {@code model.config} with the
  *       {@code config.json} keys to change from the teacher's, e.g. hidden_size and num_hidden_layers), weights
  *       drawn from N(0, 0.02²) with {@code training.seed};</li>
@@ -27,7 +27,7 @@ import java.util.Map;
  *
  * @param init              how the weights start
  * @param layers            teacher layers to copy (teacher_layers), or null for every other one
- * @param intermediateSize  MLP neurons each copied layer keeps (teacher_layers), or null for all of the teacher's
+ * @param pruning           how the copied layers' MLPs are pruned (teacher_layers), or null to keep every neuron
  * @param preset            model preset (random), or null
  * @param modelConfig       {@code config.json} keys overriding the teacher's (random), possibly empty
  * @param tieWordEmbeddings overrides the teacher's tying, or null
@@ -35,7 +35,7 @@ import java.util.Map;
  * @param tokenizer         the student's tokenizer directory (checked against the teacher's), or null
  * @param source            where the spec came from, for messages
  */
-public record StudentSpec(Init init, List<Integer> layers, Integer intermediateSize, String preset,
+public record StudentSpec(Init init, List<Integer> layers, Pruning pruning, String preset,
                           Map<String, String> modelConfig, Boolean tieWordEmbeddings, Path checkpoint, Path tokenizer,
                           String source) {
 
@@ -47,6 +47,26 @@ public record StudentSpec(Init init, List<Integer> layers, Integer intermediateS
     public StudentSpec {
         layers = layers == null ? null : List.copyOf(layers);
         modelConfig = modelConfig == null ? Map.of() : Map.copyOf(modelConfig);
+    }
+
+    /** How neurons are ranked for width pruning. */
+    public enum Importance {
+        /** The neuron's summed output magnitude {@code |silu(gate·x) ⊙ (up·x)|} on calibration windows. */
+        ACTIVATION,
+        /** {@code ‖gate_j‖ · ‖up_j‖ · ‖down_{·,j}‖}, from the weights alone. */
+        WEIGHT
+    }
+
+    /**
+     * Width pruning of the copied MLPs.
+     *
+     * @param intermediateSize   MLP neurons each copied layer keeps
+     * @param importance         how neurons are ranked
+     * @param calibrationWindows training windows the teacher reads for {@link Importance#ACTIVATION}
+     */
+    public record Pruning(int intermediateSize, Importance importance, int calibrationWindows) {
+        /** The default number of calibration windows. */
+        public static final int DEFAULT_CALIBRATION_WINDOWS = 64;
     }
 
     /** A spec that keeps every MLP neuron of the copied layers. */
@@ -100,17 +120,32 @@ public record StudentSpec(Init init, List<Integer> layers, Integer intermediateS
                 }
             }
         }
-        Integer inter = null;
-        if (y.has("intermediate_size")) {
-            long v = y.integer("intermediate_size", 0);
+        Pruning pruning = null;
+        if (y.has("prune.intermediate_size")) {
+            long v = y.integer("prune.intermediate_size", 0);
             if (v < 1) {
-                throw y.error("intermediate_size", "expected the number of MLP neurons each copied layer keeps (>= 1)");
+                throw y.error("prune.intermediate_size", "expected the number of MLP neurons each copied layer keeps "
+                        + "(>= 1)");
             }
             if (init != Init.TEACHER_LAYERS) {
-                throw y.error("intermediate_size", "only init: teacher_layers prunes the copied layers' MLPs; for a "
-                        + "random student set model.config.intermediate_size");
+                throw y.error("prune.intermediate_size", "only init: teacher_layers prunes the copied layers' MLPs; for "
+                        + "a random student set model.config.intermediate_size");
             }
-            inter = (int) v;
+            String imp = y.string("prune.importance", "activation").toLowerCase(Locale.ROOT);
+            Importance importance = switch (imp) {
+                case "activation" -> Importance.ACTIVATION;
+                case "weight" -> Importance.WEIGHT;
+                default -> throw y.error("prune.importance", "expected activation or weight (got \"" + imp + "\")");
+            };
+            long cw = y.integer("prune.calibration_windows", Pruning.DEFAULT_CALIBRATION_WINDOWS);
+            if (cw < 1) {
+                throw y.error("prune.calibration_windows", "expected the number of training windows to rank neurons "
+                        + "on (>= 1)");
+            }
+            pruning = new Pruning((int) v, importance, (int) cw);
+        } else if (y.has("prune.importance") || y.has("prune.calibration_windows")) {
+            throw y.error(y.has("prune.importance") ? "prune.importance" : "prune.calibration_windows",
+                    "give prune.intermediate_size, the MLP neurons each copied layer keeps");
         }
         String preset = y.string("model.preset", null);
         Map<String, String> mc = y.has("model.config") ? y.mapping("model.config") : Map.of();
@@ -119,8 +154,9 @@ public record StudentSpec(Init init, List<Integer> layers, Integer intermediateS
         String tok = y.string("tokenizer", null);
         List<String> unknown = y.unknownKeys();
         if (!unknown.isEmpty()) {
-            throw y.error(unknown.get(0), "unknown setting; known settings: init, layers, intermediate_size, model.preset, model.config, "
-                    + "tie_word_embeddings, checkpoint, tokenizer");
+            throw y.error(unknown.get(0), "unknown setting; known settings: init, layers, prune.intermediate_size, "
+                    + "prune.importance, prune.calibration_windows, model.preset, model.config, tie_word_embeddings, "
+                    + "checkpoint, tokenizer");
         }
         if (init == Init.TEACHER_LAYERS && (preset != null || !mc.isEmpty())) {
             throw y.error(preset != null ? "model.preset" : "model.config", "init: teacher_layers takes the teacher's "
@@ -148,7 +184,7 @@ public record StudentSpec(Init init, List<Integer> layers, Integer intermediateS
         if (init == Init.CHECKPOINT && tie != null) {
             throw y.error("tie_word_embeddings", "a checkpoint keeps its own tying");
         }
-        return new StudentSpec(init, layers, inter, preset, mc, tie, ck == null ? null : Path.of(ck),
+        return new StudentSpec(init, layers, pruning, preset, mc, tie, ck == null ? null : Path.of(ck),
                 tok == null ? null : Path.of(tok), file.toString());
     }
 

@@ -69,6 +69,44 @@ class DistillerTest {
     }
 
     @Test
+    void aStudentPrunedByActivationRanksTheTeachersNeuronsOnTheFirstTrainingWindows(@TempDir Path tmp)
+            throws Exception {
+        Fixture f = Fixture.get();
+        java.nio.file.Path yaml = tmp.resolve("student.yaml");
+        java.nio.file.Files.writeString(yaml, "init: teacher_layers\nlayers: [0, 1]\nprune:\n  intermediate_size: 20\n"
+                + "  calibration_windows: 5\n");
+        Distiller.Result r = new Distiller(f.teacher, StudentSpec.load(yaml), f.config(tmp.resolve("run"), Map.of()),
+                ProgressListener.NONE, MetricsListener.NONE).run(false);
+        assertThat(r.init().description()).contains("pruned to 20 of").contains("activation importance on 5 windows");
+        assertThat(r.training().steps()).isEqualTo(6);
+        try (Checkpoint init = Checkpoint.open(r.init().checkpoint());
+             Checkpoint t = Checkpoint.open(f.teacher);
+             io.llmagentos.training.ShardData data = new io.llmagentos.training.ShardData(f.shards, Fixture.SEQ, 0.1,
+                     Integer.MAX_VALUE, null)) {
+            assertThat(init.config().intermediateSize()).isEqualTo(20);
+            assertThat(init.lineage().orElseThrow().parameters()).containsEntry("distill.init_importance", "activation");
+            // the same five windows ranked by hand pick the same neurons
+            java.util.List<int[]> windows = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                int[] in = new int[Fixture.SEQ];
+                data.train(i, in, new int[Fixture.SEQ], new float[Fixture.SEQ]);
+                windows.add(in);
+            }
+            double[][] sums = StudentInit.activationSums(t, windows);
+            int h = t.config().hiddenSize();
+            for (int l = 0; l < 2; l++) {
+                int[] top = StudentInit.topNeurons(sums[l], 20);
+                float[] gate = t.readFloats("model.layers." + l + ".mlp.gate_proj.weight");
+                float[] got = init.readFloats("model.layers." + l + ".mlp.gate_proj.weight");
+                for (int i = 0; i < top.length; i++) {
+                    assertThat(java.util.Arrays.copyOfRange(got, i * h, (i + 1) * h)).as("layer %d row %d", l, i)
+                            .isEqualTo(java.util.Arrays.copyOfRange(gate, top[i] * h, (top[i] + 1) * h));
+                }
+            }
+        }
+    }
+
+    @Test
     void offlineTopKWithKEqualToTheVocabularyGivesTheOnlineLosses(@TempDir Path tmp) throws Exception {
         Fixture f = Fixture.get();
         int vocab;

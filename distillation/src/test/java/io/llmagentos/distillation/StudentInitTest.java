@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import io.llmagentos.core.checkpoint.Checkpoint;
 import io.llmagentos.core.config.LlamaConfig;
 import io.llmagentos.training.LlamaModel;
+import io.llmagentos.training.ShardData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,70 +61,130 @@ class StudentInitTest {
     }
 
     @Test
-    void aPrunedStudentIsTheTeacherWithoutItsLeastImportantMlpNeurons(@TempDir Path tmp) throws Exception {
+    void aPrunedStudentIsTheTeacherWithoutItsLeastImportantMlpNeuronsByWeight(@TempDir Path tmp) throws Exception {
         Fixture f = Fixture.get();
-        try (Checkpoint t = Checkpoint.open(f.teacher); LlamaModel teacher = LlamaModel.load(t, Device.cpu())) {
-            LlamaConfig tc = t.config();
-            int keep = tc.intermediateSize() / 3;
-            List<Integer> all = java.util.stream.IntStream.range(0, tc.numHiddenLayers()).boxed().toList();
-            StudentSpec spec = new StudentSpec(StudentSpec.Init.TEACHER_LAYERS, all, keep, null, Map.of(), null, null,
-                    null, "test");
-            StudentInit.Result r = StudentInit.build(t, spec, 1, tmp.resolve("pruned"));
-            assertThat(r.config().intermediateSize()).isEqualTo(keep);
-            assertThat(r.description()).contains("pruned to " + keep + " of " + tc.intermediateSize());
-            int h = tc.hiddenSize();
-            int n = tc.intermediateSize();
-            try (Checkpoint s = Checkpoint.open(r.checkpoint()); LlamaModel student = LlamaModel.load(s, Device.cpu())) {
-                s.validateTensors();
-                assertThat(s.config().parameterCount())
-                        .isEqualTo(tc.parameterCount() - (long) tc.numHiddenLayers() * 3 * h * (n - keep));
-                for (int l = 0; l < tc.numHiddenLayers(); l++) {
-                    String p = "model.layers." + l + ".mlp.";
-                    float[] gate = t.readFloats(p + "gate_proj.weight");
-                    float[] up = t.readFloats(p + "up_proj.weight");
-                    float[] down = t.readFloats(p + "down_proj.weight");
-                    double[] score = StudentInit.mlpImportance(h, gate, up, down);
-                    // the kept neurons: the student's gate rows, found among the teacher's
-                    float[] sg = s.readFloats(p + "gate_proj.weight");
-                    boolean[] kept = new boolean[n];
-                    double minKept = Double.MAX_VALUE;
-                    for (int i = 0; i < keep; i++) {
-                        int j = rowOf(gate, h, java.util.Arrays.copyOfRange(sg, i * h, (i + 1) * h));
-                        kept[j] = true;
-                        minKept = Math.min(minKept, score[j]);
-                        assertThat(java.util.Arrays.copyOfRange(s.readFloats(p + "up_proj.weight"), i * h, (i + 1) * h))
-                                .isEqualTo(java.util.Arrays.copyOfRange(up, j * h, (j + 1) * h));
-                        float[] sd = s.readFloats(p + "down_proj.weight");
-                        for (int c = 0; c < h; c++) {
-                            assertThat(sd[c * keep + i]).isEqualTo(down[c * n + j]);
-                        }
-                    }
-                    float[] dropped = down.clone();
-                    for (int j = 0; j < n; j++) {
-                        if (!kept[j]) {
-                            assertThat(score[j]).as("dropped neuron %d of layer %d", j, l).isLessThanOrEqualTo(minKept);
-                            for (int c = 0; c < h; c++) {
-                                dropped[c * n + j] = 0;
-                            }
-                        }
-                    }
-                    // the teacher with the dropped neurons silenced computes what the student computes
-                    teacher.setWeight(p + "down_proj.weight", dropped);
+        try (Checkpoint t = Checkpoint.open(f.teacher)) {
+            int n = t.config().intermediateSize();
+            checkPruned(f, t, StudentSpec.Importance.WEIGHT, null, tmp.resolve("pruned"), (l, p) ->
+                    StudentInit.mlpImportance(t.config().hiddenSize(), t.readFloats(p + "gate_proj.weight"),
+                            t.readFloats(p + "up_proj.weight"), t.readFloats(p + "down_proj.weight")));
+            StudentSpec wide = pruned(n + 1, StudentSpec.Importance.WEIGHT, null);
+            assertThatThrownBy(() -> StudentInit.build(t, wide, 1, tmp.resolve("w"))).hasMessageContaining("student.yaml")
+                    .hasMessageContaining("prune.intermediate_size").hasMessageContaining("at most");
+        }
+    }
+
+    @Test
+    void aPrunedStudentByActivationKeepsTheNeuronsMostActiveOnTheCalibrationWindows(@TempDir Path tmp)
+            throws Exception {
+        Fixture f = Fixture.get();
+        List<int[]> windows = new java.util.ArrayList<>();
+        try (ShardData data = new ShardData(f.shards, Fixture.SEQ, 0.1, Integer.MAX_VALUE, null)) {
+            for (int i = 0; i < 12; i++) {
+                int[] in = new int[Fixture.SEQ];
+                data.train(i, in, new int[Fixture.SEQ], new float[Fixture.SEQ]);
+                windows.add(in);
+            }
+        }
+        try (Checkpoint t = Checkpoint.open(f.teacher)) {
+            double[][] sums = StudentInit.activationSums(t, windows);
+            checkPruned(f, t, StudentSpec.Importance.ACTIVATION, windows, tmp.resolve("pruned"), (l, p) -> sums[l]);
+            // the sums are what the layer's MLP computes: scaling one neuron's up row scales its sum alone
+            try (LlamaModel m = LlamaModel.load(t, Device.cpu()); NDManager nm = NDManager.newBaseManager()) {
+                int h = t.config().hiddenSize();
+                int last = t.config().numHiddenLayers() - 1;
+                String up = "model.layers." + last + ".mlp.up_proj.weight";
+                float[] w = t.readFloats(up);
+                for (int c = 0; c < h; c++) {
+                    w[3 * h + c] *= 2;
                 }
-                int[][] ids = {f.tok.encode("Replace the filter and check the pressure.")};
-                try (NDManager m = NDManager.newBaseManager()) {
-                    float[] want = teacher.forward(teacher.weights(), LlamaModel.ids(m, ids), null).toFloatArray();
-                    float[] got = student.forward(student.weights(), LlamaModel.ids(m, ids), null).toFloatArray();
-                    assertThat(got).hasSameSizeAs(want);
-                    for (int i = 0; i < want.length; i++) {
-                        assertThat(got[i]).as("logit %d", i).isCloseTo(want[i], within(1e-4f));
-                    }
+                m.setWeight(up, w);
+                double[][] scaled = m.mlpActivationSums(m.weights(), LlamaModel.ids(nm, windows.toArray(int[][]::new)));
+                assertThat(sums[last][3]).isPositive();
+                for (int j = 0; j < sums[last].length; j++) {
+                    double want = j == 3 ? 2 * sums[last][j] : sums[last][j];
+                    assertThat(scaled[last][j]).as("neuron %d", j).isCloseTo(want, within(1e-4 * (1 + want)));
                 }
             }
-            StudentSpec wide = new StudentSpec(StudentSpec.Init.TEACHER_LAYERS, null, n + 1, null, Map.of(), null, null,
-                    null, "student.yaml");
-            assertThatThrownBy(() -> StudentInit.build(t, wide, 1, tmp.resolve("w"))).hasMessageContaining("student.yaml")
-                    .hasMessageContaining("intermediate_size").hasMessageContaining("at most");
+            StudentSpec spec = pruned(4, StudentSpec.Importance.ACTIVATION, null);
+            assertThatThrownBy(() -> StudentInit.build(t, spec, 1, tmp.resolve("none")))
+                    .hasMessageContaining("prune.importance: activation").hasMessageContaining("prune.importance: weight");
+        }
+    }
+
+    private interface Scores {
+        double[] of(int layer, String mlpPrefix) throws Exception;
+    }
+
+    private static StudentSpec pruned(int keep, StudentSpec.Importance importance, List<Integer> layers) {
+        return new StudentSpec(StudentSpec.Init.TEACHER_LAYERS, layers, new StudentSpec.Pruning(keep, importance, 12),
+                null, Map.of(), null, null, null, "student.yaml");
+    }
+
+    /**
+     * Prunes every layer of the teacher to a third of its MLP neurons and checks that the kept ones are those of the
+     * highest {@code scores}, copied whole, and that the student computes what the teacher computes with the dropped
+     * neurons silenced.
+     */
+    private static void checkPruned(Fixture f, Checkpoint t, StudentSpec.Importance importance, List<int[]> calibration,
+            Path dir, Scores scores) throws Exception {
+        LlamaConfig tc = t.config();
+        int keep = tc.intermediateSize() / 3;
+        List<Integer> all = java.util.stream.IntStream.range(0, tc.numHiddenLayers()).boxed().toList();
+        StudentInit.Result r = StudentInit.build(t, pruned(keep, importance, all), 1, dir, calibration);
+        assertThat(r.config().intermediateSize()).isEqualTo(keep);
+        assertThat(r.description()).contains("pruned to " + keep + " of " + tc.intermediateSize())
+                .contains(importance == StudentSpec.Importance.WEIGHT ? "by weight importance)"
+                        : "by activation importance on 12 windows)");
+        int h = tc.hiddenSize();
+        int n = tc.intermediateSize();
+        try (LlamaModel teacher = LlamaModel.load(t, Device.cpu()); Checkpoint s = Checkpoint.open(r.checkpoint());
+             LlamaModel student = LlamaModel.load(s, Device.cpu())) {
+            s.validateTensors();
+            assertThat(s.config().parameterCount())
+                    .isEqualTo(tc.parameterCount() - (long) tc.numHiddenLayers() * 3 * h * (n - keep));
+            for (int l = 0; l < tc.numHiddenLayers(); l++) {
+                String p = "model.layers." + l + ".mlp.";
+                float[] gate = t.readFloats(p + "gate_proj.weight");
+                float[] up = t.readFloats(p + "up_proj.weight");
+                float[] down = t.readFloats(p + "down_proj.weight");
+                double[] score = scores.of(l, p);
+                // the kept neurons: the student's gate rows, found among the teacher's
+                float[] sg = s.readFloats(p + "gate_proj.weight");
+                float[] su = s.readFloats(p + "up_proj.weight");
+                float[] sd = s.readFloats(p + "down_proj.weight");
+                boolean[] kept = new boolean[n];
+                double minKept = Double.MAX_VALUE;
+                for (int i = 0; i < keep; i++) {
+                    int j = rowOf(gate, h, java.util.Arrays.copyOfRange(sg, i * h, (i + 1) * h));
+                    kept[j] = true;
+                    minKept = Math.min(minKept, score[j]);
+                    assertThat(java.util.Arrays.copyOfRange(su, i * h, (i + 1) * h))
+                            .isEqualTo(java.util.Arrays.copyOfRange(up, j * h, (j + 1) * h));
+                    for (int c = 0; c < h; c++) {
+                        assertThat(sd[c * keep + i]).isEqualTo(down[c * n + j]);
+                    }
+                }
+                float[] silenced = down.clone();
+                for (int j = 0; j < n; j++) {
+                    if (!kept[j]) {
+                        assertThat(score[j]).as("dropped neuron %d of layer %d", j, l).isLessThanOrEqualTo(minKept);
+                        for (int c = 0; c < h; c++) {
+                            silenced[c * n + j] = 0;
+                        }
+                    }
+                }
+                teacher.setWeight(p + "down_proj.weight", silenced);
+            }
+            int[][] ids = {f.tok.encode("Replace the filter and check the pressure.")};
+            try (NDManager m = NDManager.newBaseManager()) {
+                float[] want = teacher.forward(teacher.weights(), LlamaModel.ids(m, ids), null).toFloatArray();
+                float[] got = student.forward(student.weights(), LlamaModel.ids(m, ids), null).toFloatArray();
+                assertThat(got).hasSameSizeAs(want);
+                for (int i = 0; i < want.length; i++) {
+                    assertThat(got[i]).as("logit %d", i).isCloseTo(want[i], within(1e-4f));
+                }
+            }
         }
     }
 
@@ -220,17 +281,28 @@ class StudentInitTest {
         Files.writeString(y, "init: random\nmodel:\n  config:\n    hidden_size: 64\n    num_hidden_layers: 1\n",
                 StandardCharsets.UTF_8);
         StudentSpec ok = StudentSpec.load(y);
-        assertThat(ok.intermediateSize()).isNull();
+        assertThat(ok.pruning()).isNull();
         assertThat(ok.modelConfig()).containsEntry("hidden_size", "64").containsEntry("num_hidden_layers", "1");
-        Files.writeString(y, "init: random\nmodel:\n  preset: demo-student\nintermediate_size: 64\n",
+        Files.writeString(y, "init: random\nmodel:\n  preset: demo-student\nprune:\n  intermediate_size: 64\n",
                 StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> StudentSpec.load(y)).hasMessageContaining("student.yaml:4: intermediate_size")
+        assertThatThrownBy(() -> StudentSpec.load(y)).hasMessageContaining("student.yaml:5: prune.intermediate_size")
                 .hasMessageContaining("model.config.intermediate_size");
-        Files.writeString(y, "init: teacher_layers\nintermediate_size: 0\n", StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> StudentSpec.load(y)).hasMessageContaining("student.yaml:2: intermediate_size")
+        Files.writeString(y, "init: teacher_layers\nprune:\n  intermediate_size: 0\n", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> StudentSpec.load(y)).hasMessageContaining("student.yaml:3: prune.intermediate_size")
                 .hasMessageContaining(">= 1");
+        Files.writeString(y, "init: teacher_layers\nprune:\n  intermediate_size: 8\n  importance: norm\n",
+                StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> StudentSpec.load(y)).hasMessageContaining("student.yaml:4: prune.importance")
+                .hasMessageContaining("activation or weight");
+        Files.writeString(y, "init: teacher_layers\nprune:\n  importance: weight\n", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> StudentSpec.load(y)).hasMessageContaining("student.yaml:3: prune.importance")
+                .hasMessageContaining("give prune.intermediate_size");
+        Files.writeString(y, "init: teacher_layers\nprune:\n  intermediate_size: 8\n", StandardCharsets.UTF_8);
+        assertThat(StudentSpec.load(y).pruning()).isEqualTo(new StudentSpec.Pruning(8,
+                StudentSpec.Importance.ACTIVATION, StudentSpec.Pruning.DEFAULT_CALIBRATION_WINDOWS));
         assertThat(StudentSpec.load(io.llmagentos.testsupport.RepoPaths.root()
-                .resolve("configs/distill/student-kd-pruned-3l.yaml")).intermediateSize()).isEqualTo(256);
+                .resolve("configs/distill/student-kd-pruned-3l.yaml")).pruning())
+                .isEqualTo(new StudentSpec.Pruning(256, StudentSpec.Importance.WEIGHT, 64));
         for (String committed : List.of("student-half.yaml", "student-every-other.yaml", "student-kd-ablation.yaml",
                 "student-kd-one-layer.yaml", "student-kd-pruned-untied.yaml")) {
             assertThat(StudentSpec.load(io.llmagentos.testsupport.RepoPaths.root().resolve("configs/distill/" + committed)))

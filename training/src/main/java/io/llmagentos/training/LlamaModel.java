@@ -168,7 +168,7 @@ public final class LlamaModel implements AutoCloseable {
 
     /** The final hidden states (after the last RMSNorm): {@code [batch, seq, hidden]}. */
     public NDArray hidden(Weights w, NDArray inputIds, KvCache cache) {
-        return hidden(w, inputIds, cache, null);
+        return hidden(w, inputIds, cache, null, null);
     }
 
     /**
@@ -182,11 +182,22 @@ public final class LlamaModel implements AutoCloseable {
     /** {@link #forward} without a cache, also returning the hidden states (see {@link Outputs}). */
     public Outputs forwardWithHiddenStates(Weights w, NDArray inputIds) {
         NDArray[] states = new NDArray[config.numHiddenLayers() + 1];
-        NDArray last = hidden(w, inputIds, null, states);
+        NDArray last = hidden(w, inputIds, null, states, null);
         return new Outputs(head(w, last), states);
     }
 
-    private NDArray hidden(Weights w, NDArray inputIds, KvCache cache, NDArray[] states) {
+    /**
+     * Each MLP neuron's summed output magnitude {@code Σ |silu(gate·x) ⊙ (up·x)|} over the batch's positions, per layer
+     * ({@code [num_hidden_layers][intermediate_size]}), from a forward without a cache: the activation importance that
+     * width pruning ranks neurons by (Minitron, Muralidharan et al. 2024).
+     */
+    public double[][] mlpActivationSums(Weights w, NDArray inputIds) {
+        double[][] sums = new double[config.numHiddenLayers()][config.intermediateSize()];
+        hidden(w, inputIds, null, null, sums);
+        return sums;
+    }
+
+    private NDArray hidden(Weights w, NDArray inputIds, KvCache cache, NDArray[] states, double[][] mlpSums) {
         Shape s = inputIds.getShape();
         int batch = (int) s.get(0);
         int seq = (int) s.get(1);
@@ -206,7 +217,14 @@ public final class LlamaModel implements AutoCloseable {
             NDArray g = w.linear(p + "mlp.gate_proj.weight", h2);
             NDArray gate = g.mul(Activation.sigmoid(g)); // SiLU; DJL's swish(x, 1) multiplies by a Number (Scalars)
             NDArray up = w.linear(p + "mlp.up_proj.weight", h2);
-            x = x.add(w.linear(p + "mlp.down_proj.weight", gate.mul(up)));
+            NDArray act = gate.mul(up);
+            if (mlpSums != null) {
+                float[] a = act.abs().sum(new int[] {0, 1}).toFloatArray();
+                for (int j = 0; j < a.length; j++) {
+                    mlpSums[l][j] += a[j];
+                }
+            }
+            x = x.add(w.linear(p + "mlp.down_proj.weight", act));
             if (states != null && l < config.numHiddenLayers() - 1) {
                 states[l + 1] = x;
             }
