@@ -35,7 +35,7 @@ import java.util.Map;
  * </pre>
  *
  * <p>{@code --out FILE} appends one JSON line per checkpoint (its path, validation perplexity, accuracies and which
- * questions it gets right by PMI), the input of {@code scripts/bench/mc_paired.py}'s paired comparisons.
+ * questions it gets right by PMI), the input of {@link PairedScores}' paired comparisons.
  */
 public final class ScoreCheckpoints {
     private ScoreCheckpoints() {
