@@ -304,7 +304,7 @@ class StudentInitTest {
                 .resolve("configs/distill/student-kd-pruned-3l.yaml")).pruning())
                 .isEqualTo(new StudentSpec.Pruning(256, StudentSpec.Importance.WEIGHT, 64));
         for (String committed : List.of("student-half.yaml", "student-every-other.yaml", "student-kd-ablation.yaml",
-                "student-kd-one-layer.yaml", "student-kd-pruned-untied.yaml")) {
+                "student-kd-one-layer.yaml", "student-kd-pruned-untied.yaml", "student-kd-pruned-3l-act.yaml")) {
             assertThat(StudentSpec.load(io.llmagentos.testsupport.RepoPaths.root().resolve("configs/distill/" + committed)))
                     .as(committed).isNotNull();
         }
