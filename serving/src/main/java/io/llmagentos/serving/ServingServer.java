@@ -170,10 +170,10 @@ public final class ServingServer implements AutoCloseable {
     private static final int WARM_UP_TOKENS = 64;
 
     /**
-     * Sends one completion, then {@code maxBatch} concurrent completions (plain, streamed, and chat when the model has a
-     * template) to this server over loopback HTTP, {@link #WARM_UP_ROUNDS} times, while /ready still answers 503: the request path
-     * (Jetty, Javalin, JSON, tokenizer, SSE) is compiled before the first client's request, not during it. The
-     * warm-up requests are counted in /metrics like any other.
+     * Sends one completion, then {@code maxBatch} concurrent completions (plain, streamed, and chat when the model has
+     * a template) to this server over loopback HTTP, {@link #WARM_UP_ROUNDS} times, while /ready still answers 503: the
+     * request path (Jetty, Javalin, JSON, tokenizer, SSE) is compiled before the first client's request, not during
+     * it. The warm-up requests are counted in /metrics like any other.
      */
     private void warmUpHttp() throws IOException {
         ServedModel m = slot.peek();
