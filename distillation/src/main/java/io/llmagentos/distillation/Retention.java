@@ -2,6 +2,8 @@ package io.llmagentos.distillation;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmagentos.core.checkpoint.Checkpoint;
 import io.llmagentos.core.json.JsonFields;
@@ -19,7 +21,7 @@ import java.util.List;
  * How much of the teacher a student keeps: both measured on the same inputs, on the same device, in this
  * process. Perplexity on the first {@code valWindows} validation windows (exp of the mean next-token
  * cross-entropy), task accuracy on the eval set's multiple-choice questions ({@link MultipleChoice}, scored by the
- * evaluation module),
+ * evaluation module), how closely the student follows the teacher on those validation windows ({@link Agreement}),
  * parameters, weight bytes, and forward-pass tokens per second (median of timed batches after a warm-up).
  */
 public final class Retention {
@@ -32,10 +34,19 @@ public final class Retention {
     }
 
     /**
+     * How closely the student's next-token distribution follows the teacher's, over the target positions of the
+     * validation windows perplexity is measured on: {@code kl} is the mean KL(p_teacher ‖ p_student) in nats per
+     * token (at temperature 1; 0 when the student predicts exactly as the teacher), {@code top1} the fraction of
+     * positions where both rank the same token first. What distillation optimises, measured where neither trained.
+     */
+    public record Agreement(double kl, double top1) {
+    }
+
+    /**
      * Student against teacher. Ratios are student / teacher; {@code accuracyRetention} (student accuracy /
      * teacher accuracy) is null without an eval set.
      */
-    public record Report(Side teacher, Side student, int valWindows, int batch, int seqLen) {
+    public record Report(Side teacher, Side student, Agreement agreement, int valWindows, int batch, int seqLen) {
         public double parameterRatio() {
             return (double) student.parameters() / teacher.parameters();
         }
@@ -69,9 +80,15 @@ public final class Retention {
             if (accuracyRetention() != null) {
                 r.put("task_accuracy_retention", accuracyRetention());
             }
+            ObjectNode a = o.putObject("agreement");
+            a.put("kl_teacher_student", agreement.kl());
+            a.put("top1", agreement.top1());
             ObjectNode h = o.putObject("how");
             h.put("val_windows", valWindows);
             h.put("forward_batch", batch + " x " + seqLen + " tokens");
+            h.put("agreement", "on the val_windows: kl_teacher_student = mean KL(p_teacher || p_student) in nats per "
+                    + "target token at temperature 1, top1 = fraction of those tokens where both rank the same token "
+                    + "first");
             h.put("task", "multiple-choice accuracy (choices continue the question, or its cloze under retention.mc_prompt "
                     + "cloze): task_accuracy by PMI (log p(choice | question) - log p(choice | "
                     + "null question)), task_accuracy_per_character by log-likelihood per character of the choice, "
@@ -114,6 +131,7 @@ public final class Retention {
             Tokenizer tok = tc.tokenizer();
             double tPpl = Math.exp(meanLoss(teacher, validation, n, batch));
             double sPpl = Math.exp(meanLoss(student, validation, n, batch));
+            Agreement agreement = agreement(teacher, student, validation, n, batch);
             MultipleChoice.Score tTask = questions == null ? null : MultipleChoice.score(teacher, tok, questions);
             MultipleChoice.Score sTask = questions == null ? null : MultipleChoice.score(student, tok, questions);
             // timed batches alternate between the two models, so load from elsewhere on the machine falls on both
@@ -130,8 +148,8 @@ public final class Retention {
             }
             double tokens = in.length * (double) validation.seqLen();
             return new Report(new Side(teacher.parameterCount(), tc.weightBytes(), tPpl, tTask, tokens / median(tSec)),
-                    new Side(student.parameterCount(), sc.weightBytes(), sPpl, sTask, tokens / median(sSec)), n,
-                    in.length, validation.seqLen());
+                    new Side(student.parameterCount(), sc.weightBytes(), sPpl, sTask, tokens / median(sSec)),
+                    agreement, n, in.length, validation.seqLen());
         }
     }
 
@@ -158,6 +176,40 @@ public final class Retention {
             }
         }
         return sum / Math.max(1, tokens);
+    }
+
+    /** {@link Agreement} of the two models over the target positions of the first {@code n} validation windows. */
+    static Agreement agreement(LlamaModel teacher, LlamaModel student, TrainingData data, int n, int batch)
+            throws IOException {
+        int seq = data.seqLen();
+        double kl = 0;
+        double same = 0;
+        double tokens = 0;
+        try (NDManager root = teacher.manager().newSubManager()) {
+            for (int i = 0; i < n; i += batch) {
+                int rows = Math.min(batch, n - i);
+                int[][] in = new int[rows][seq];
+                int[][] tg = new int[rows][seq];
+                float[] w = new float[rows * seq];
+                float[] rowWeights = new float[seq];
+                for (int r = 0; r < rows; r++) {
+                    data.validation(i + r, in[r], tg[r], rowWeights);
+                    System.arraycopy(rowWeights, 0, w, r * seq, seq);
+                }
+                try (NDManager m = root.newSubManager()) {
+                    NDArray ids = LlamaModel.ids(m, in);
+                    NDArray lt = teacher.forward(teacher.weights(), ids.toDevice(teacher.device(), false), null)
+                            .toDevice(ai.djl.Device.cpu(), false).logSoftmax(-1);
+                    NDArray ls = student.forward(student.weights(), ids.toDevice(student.device(), false), null)
+                            .toDevice(ai.djl.Device.cpu(), false).logSoftmax(-1);
+                    NDArray mask = LlamaModel.owned(m.create(w, new Shape(rows, seq)));
+                    kl += lt.exp().mul(lt.sub(ls)).sum(new int[] {-1}).mul(mask).sum().getFloat();
+                    same += lt.argMax(-1).eq(ls.argMax(-1)).toType(DataType.FLOAT32, false).mul(mask).sum().getFloat();
+                    tokens += mask.sum().getFloat();
+                }
+            }
+        }
+        return new Agreement(kl / Math.max(1, tokens), same / Math.max(1, tokens));
     }
 
     private static int[][] speedInputs(TrainingData data, int batch) throws IOException {

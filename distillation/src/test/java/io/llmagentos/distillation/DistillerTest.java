@@ -66,6 +66,10 @@ class DistillerTest {
         JsonNode saved = JsonFields.readObject(r.retentionFile());
         assertThat(saved.at("/ratios/parameters").asDouble()).isCloseTo(rep.parameterRatio(), within(1e-12));
         assertThat(saved.at("/teacher/val_ppl").asDouble()).isCloseTo(rep.teacher().valPerplexity(), within(1e-9));
+        assertThat(rep.agreement().kl()).as("a one-layer student after 12 steps is not the teacher").isGreaterThan(0);
+        assertThat(rep.agreement().top1()).isBetween(0.0, 1.0);
+        assertThat(saved.at("/agreement/kl_teacher_student").asDouble()).isCloseTo(rep.agreement().kl(), within(1e-12));
+        assertThat(saved.at("/agreement/top1").asDouble()).isCloseTo(rep.agreement().top1(), within(1e-12));
     }
 
     @Test

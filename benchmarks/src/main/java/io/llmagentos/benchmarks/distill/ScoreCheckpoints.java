@@ -31,8 +31,12 @@ import java.util.Map;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks-0.1.0-SNAPSHOT.jar:benchmarks/target/lib/* \
- *   io.llmagentos.benchmarks.distill.ScoreCheckpoints --shards DIR --eval FILE [--mc-prompt cloze] [--out FILE] CHECKPOINT...
+ *   io.llmagentos.benchmarks.distill.ScoreCheckpoints --shards DIR --eval FILE [--mc-prompt cloze] [--out FILE] \
+ *   [--teacher DIR] CHECKPOINT...
  * </pre>
+ *
+ * <p>{@code --teacher DIR} also measures each checkpoint's {@link Retention.Agreement} with that teacher (KL and
+ * top-1 agreement on the same validation windows).
  *
  * <p>{@code --out FILE} appends one JSON line per checkpoint (its path, validation perplexity, accuracies and which
  * questions it gets right by PMI), the input of {@link PairedScores}' paired comparisons.
@@ -48,6 +52,7 @@ public final class ScoreCheckpoints {
         int threads = 2;
         EvalOptions.McPrompt form = EvalOptions.McPrompt.QUESTION;
         Path out = null;
+        Path teacher = null;
         List<Path> checkpoints = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -57,10 +62,12 @@ public final class ScoreCheckpoints {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--mc-prompt" -> form = EvalOptions.McPrompt.parse(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--teacher" -> teacher = Path.of(args[++i]);
                 default -> {
                     if (args[i].startsWith("--")) {
                         throw new IllegalArgumentException("unknown option " + args[i] + "; options: --shards DIR "
-                                + "--eval FILE [--val-windows 216] [--threads 2] [--mc-prompt question|cloze] [--out FILE] CHECKPOINT...");
+                                + "--eval FILE [--val-windows 216] [--threads 2] [--mc-prompt question|cloze] [--out FILE] [--teacher DIR] "
+                                + "CHECKPOINT...");
                     }
                     checkpoints.add(Path.of(args[i]));
                 }
@@ -76,9 +83,12 @@ public final class ScoreCheckpoints {
         Map<String, String> topics = topics(eval);
         try (ShardData val = new ShardData(shards, 128, 0.05, Integer.MAX_VALUE, null)) {
             for (Path ck : checkpoints) {
-                // teacher = student = ck: the report's own perplexity and task accuracy, one code path
-                Retention.Report r = Retention.measure(ck, ck, val, valWindows, qs, 8, 1, Device.cpu());
-                MultipleChoice.Score s = r.teacher().task();
+                // the checkpoint as the report's student: its own perplexity and task accuracy, one code path; without
+                // --teacher it is its own teacher
+                Retention.Report r = Retention.measure(teacher == null ? ck : teacher, ck, val, valWindows, qs, 8, 1,
+                        Device.cpu());
+                Retention.Side me = r.student();
+                MultipleChoice.Score s = me.task();
                 boolean[] ok;
                 try (Checkpoint c = Checkpoint.open(ck); LlamaModel m = LlamaModel.load(c, Device.cpu())) {
                     ok = McStats.pmiCorrect(m, c.tokenizer(), qs, s);
@@ -95,10 +105,12 @@ public final class ScoreCheckpoints {
                 byTopic.forEach((t, v) -> tb.append(String.format(Locale.ROOT, " %s %d/%d", t, v[0], v[1])));
                 System.out.printf(Locale.ROOT, "%s: %,d parameters, val_ppl %.3f (%d windows); task accuracy (PMI) %d/%d "
                                 + "= %.1f %% [95 %% CI %.1f–%.1f], p = %.2g vs chance %.0f %%; per character %.1f %%, "
-                                + "summed %.1f %%;%s%n", ck, r.teacher().parameters(), r.teacher().valPerplexity(),
+                                + "summed %.1f %%;%s%s%n", ck, me.parameters(), me.valPerplexity(),
                         r.valWindows(), k, qs.size(), 100.0 * k / qs.size(), 100 * ci[0], 100 * ci[1],
                         McStats.binomialUpper(k, qs.size(), s.chance()), 100 * s.chance(),
-                        100 * s.accuracyPerCharacter(), 100 * s.accuracyUnnormalized(), tb);
+                        100 * s.accuracyPerCharacter(), 100 * s.accuracyUnnormalized(), tb,
+                        teacher == null ? "" : String.format(Locale.ROOT, "; against the teacher: KL %.4f nats/token, "
+                                + "top-1 agreement %.1f %%", r.agreement().kl(), 100 * r.agreement().top1()));
                 if (out != null) {
                     StringBuilder bits = new StringBuilder(ok.length);
                     for (boolean b : ok) {
@@ -108,11 +120,16 @@ public final class ScoreCheckpoints {
                     line.put("checkpoint", ck.toString());
                     line.put("eval", eval.toString());
                     line.put("mc_prompt", form.toString());
-                    line.put("parameters", r.teacher().parameters());
-                    line.put("val_ppl", r.teacher().valPerplexity());
+                    line.put("parameters", me.parameters());
+                    line.put("val_ppl", me.valPerplexity());
                     line.put("task_acc", (double) k / qs.size());
                     line.put("task_acc_char", s.accuracyPerCharacter());
                     line.put("task_acc_sum", s.accuracyUnnormalized());
+                    if (teacher != null) {
+                        line.put("teacher", teacher.toString());
+                        line.put("teacher_kl", r.agreement().kl());
+                        line.put("teacher_top1", r.agreement().top1());
+                    }
                     line.put("pmi_correct", bits.toString());
                     Files.writeString(out, JsonFields.LINE.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
                             StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -88,6 +88,8 @@ final class DistillCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "  %-31s %,14.0f %,14.0f %8.2fx%n", "forward tokens/s", rep.teacher().tokensPerSecond(),
                 rep.student().tokensPerSecond(), rep.speedRatio());
+        out.printf(Locale.ROOT, "agreement with the teacher (%d validation windows): KL(teacher || student) %.4f "
+                + "nats/token, top-1 %.1f %%%n", rep.valWindows(), rep.agreement().kl(), 100 * rep.agreement().top1());
         out.println("  retention report  " + r.retentionFile());
         out.println("  student init      " + r.init().checkpoint());
     }

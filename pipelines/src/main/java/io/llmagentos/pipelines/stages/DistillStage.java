@@ -128,6 +128,8 @@ public final class DistillStage implements Stage {
                         + "teacher's %.2f (retention %.1f %%), %.2fx the teacher's forward tokens/s%n",
                 rep.student().parameters(), 100 * rep.parameterRatio(), rep.student().valPerplexity(),
                 rep.teacher().valPerplexity(), 100 * rep.perplexityRetention(), rep.speedRatio());
+        ctx.log().printf(Locale.ROOT, "agreement with the teacher on %d validation windows: KL %.4f nats/token, top-1 "
+                + "%.1f %%%n", rep.valWindows(), rep.agreement().kl(), 100 * rep.agreement().top1());
         if (rep.accuracyRetention() != null) {
             ctx.log().printf(Locale.ROOT, "task accuracy (multiple choice, %d questions): teacher %.1f %%, student %.1f %%%n",
                     rep.teacher().task().questions(), 100 * rep.teacher().task().accuracy(),
@@ -145,6 +147,8 @@ public final class DistillStage implements Stage {
                 .metric("val_ppl", rep.student().valPerplexity())
                 .metric("teacher_val_ppl", rep.teacher().valPerplexity())
                 .metric("perplexity_retention", rep.perplexityRetention())
+                .metric("teacher_kl", rep.agreement().kl())
+                .metric("teacher_top1_agreement", rep.agreement().top1())
                 .metric("speed_ratio", rep.speedRatio())
                 .artifact("distill/retention.json", r.retentionFile())
                 .artifact("distill/train-summary.json", r.training().output().resolve("train-summary.json"))

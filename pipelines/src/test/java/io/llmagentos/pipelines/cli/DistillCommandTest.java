@@ -68,6 +68,9 @@ class DistillCommandTest {
         JsonNode rep = JsonFields.readObject(dir.resolve("d/retention.json"));
         assertThat(rep.at("/ratios/parameters").asDouble()).isBetween(0.1, 1.0);
         assertThat(rep.at("/student/task_questions").asInt()).isEqualTo(4);
+        assertThat(r.out()).contains("agreement with the teacher");
+        assertThat(rep.at("/agreement/kl_teacher_student").asDouble()).isPositive();
+        assertThat(rep.at("/agreement/top1").asDouble()).isBetween(0.0, 1.0);
         // a second run reuses the store; --resume continues from the newest checkpoint
         AgentosCliTest.Result again = AgentosCliTest.run("distill", "--teacher", teacher.toString(), "--student-config",
                 student.toString(), "--config", cfg.toString(), "-o", "distill.alpha=0.25", "-o",
