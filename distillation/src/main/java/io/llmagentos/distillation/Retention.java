@@ -155,27 +155,31 @@ public final class Retention {
 
     /** Mean next-token cross-entropy over the first {@code n} validation windows. */
     static double meanLoss(LlamaModel model, TrainingData data, int n, int batch) throws IOException {
-        int seq = data.seqLen();
         double sum = 0;
         double tokens = 0;
         try (NDManager root = model.manager().newSubManager()) {
             for (int i = 0; i < n; i += batch) {
-                int rows = Math.min(batch, n - i);
-                int[][] in = new int[rows][seq];
-                int[][] tg = new int[rows][seq];
-                float[][] w = new float[rows][seq];
-                for (int r = 0; r < rows; r++) {
-                    data.validation(i + r, in[r], tg[r], w[r]);
-                }
-                Batch b = new Batch(in, tg, w);
+                Batch b = validationRows(data, i, Math.min(batch, n - i));
                 try (NDManager m = root.newSubManager()) {
-                    NDArray ids = LlamaModel.ids(m, in).toDevice(model.device(), false);
+                    NDArray ids = LlamaModel.ids(m, b.inputs()).toDevice(model.device(), false);
                     sum += Objective.NEXT_TOKEN.lossSum(model, model.weights(), ids, b, m).getFloat();
                 }
                 tokens += b.tokens();
             }
         }
         return sum / Math.max(1, tokens);
+    }
+
+    /** Validation windows {@code from … from + rows - 1} as a batch. */
+    private static Batch validationRows(TrainingData data, int from, int rows) throws IOException {
+        int seq = data.seqLen();
+        int[][] in = new int[rows][seq];
+        int[][] tg = new int[rows][seq];
+        float[][] w = new float[rows][seq];
+        for (int r = 0; r < rows; r++) {
+            data.validation(from + r, in[r], tg[r], w[r]);
+        }
+        return new Batch(in, tg, w);
     }
 
     /** {@link Agreement} of the two models over the target positions of the first {@code n} validation windows. */
@@ -188,16 +192,13 @@ public final class Retention {
         try (NDManager root = teacher.manager().newSubManager()) {
             for (int i = 0; i < n; i += batch) {
                 int rows = Math.min(batch, n - i);
-                int[][] in = new int[rows][seq];
-                int[][] tg = new int[rows][seq];
+                Batch b = validationRows(data, i, rows);
                 float[] w = new float[rows * seq];
-                float[] rowWeights = new float[seq];
                 for (int r = 0; r < rows; r++) {
-                    data.validation(i + r, in[r], tg[r], rowWeights);
-                    System.arraycopy(rowWeights, 0, w, r * seq, seq);
+                    System.arraycopy(b.weights()[r], 0, w, r * seq, seq);
                 }
                 try (NDManager m = root.newSubManager()) {
-                    NDArray ids = LlamaModel.ids(m, in);
+                    NDArray ids = LlamaModel.ids(m, b.inputs());
                     NDArray lt = teacher.forward(teacher.weights(), ids.toDevice(teacher.device(), false), null)
                             .toDevice(ai.djl.Device.cpu(), false).logSoftmax(-1);
                     NDArray ls = student.forward(student.weights(), ids.toDevice(student.device(), false), null)

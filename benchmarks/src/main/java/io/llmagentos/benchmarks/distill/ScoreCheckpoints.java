@@ -66,8 +66,8 @@ public final class ScoreCheckpoints {
                 default -> {
                     if (args[i].startsWith("--")) {
                         throw new IllegalArgumentException("unknown option " + args[i] + "; options: --shards DIR "
-                                + "--eval FILE [--val-windows 216] [--threads 2] [--mc-prompt question|cloze] [--out FILE] [--teacher DIR] "
-                                + "CHECKPOINT...");
+                                + "--eval FILE [--val-windows 216] [--threads 2] [--mc-prompt question|cloze] [--out FILE] "
+                                + "[--teacher DIR] CHECKPOINT...");
                     }
                     checkpoints.add(Path.of(args[i]));
                 }
