@@ -99,7 +99,7 @@ class TransformersRoundTripTest {
         return m;
     }
 
-    /** Writes the model as {@code LmTrainer.saveFinal} does (tokenizer aside: transformers' model load ignores it). */
+    /** Writes the model as {@code TrainCheckpoints.saveFinal} does (tokenizer aside: transformers' model load ignores it). */
     static Path save(LlamaModel m, Path dir, DType dtype) throws Exception {
         LlamaConfig c = m.config();
         try (CheckpointWriter w = CheckpointWriter.create(dir, c, m.tensorSpecs(dtype), Map.of("format", "pt"))) {
