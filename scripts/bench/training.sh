@@ -6,8 +6,8 @@
 # Before timing, a few steps of both from the same weights and windows must give the same losses.
 # Prints a table and writes benchmarks/results/training.json.
 # Options: --rounds N (3), --warmup N (2), --steps N (5), --batch N (8), --seq N (256), --threads N (2),
-# --larger (also hidden 512 x 8 layers; --larger-rounds N (2), --larger-steps N (3)), --check-steps N (3),
-# --seed N, --dir DIR (scratch), --keep, --allow-mismatch.
+# --larger (also hidden 512 x 8 layers; --larger-rounds N (1), --larger-steps N (2)), --check-steps N (3),
+# --seed N, --dir DIR (scratch), --keep, --allow-mismatch, --optimizer-only (just the optimizer-phase comparison).
 # torch from PyPI is a CUDA build (several GB with its nvidia-* wheels); it runs on the CPU here.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 THREADS=2
