@@ -101,48 +101,11 @@ public record StudentSpec(Init init, List<Integer> layers, Pruning pruning, Stri
             case "checkpoint" -> init = Init.CHECKPOINT;
             default -> throw y.error("init", "expected teacher_layers, random or checkpoint (got \"" + i + "\")");
         }
-        List<Integer> layers = null;
-        if (y.has("layers")) {
-            layers = new ArrayList<>();
-            for (String s : y.list("layers", List.of())) {
-                try {
-                    layers.add(Integer.parseInt(s.trim()));
-                } catch (NumberFormatException e) {
-                    throw y.error("layers", "expected teacher layer indices (got \"" + s + "\")");
-                }
-            }
-            if (layers.isEmpty()) {
-                throw y.error("layers", "give at least one teacher layer");
-            }
-            for (int k = 0; k < layers.size(); k++) {
-                if (layers.get(k) < 0 || (k > 0 && layers.get(k) <= layers.get(k - 1))) {
-                    throw y.error("layers", "teacher layer indices must be >= 0 and increasing (got " + layers + ")");
-                }
-            }
-        }
+        List<Integer> layers = y.has("layers") ? layers(y.list("layers", List.of()), y::error) : null;
         Pruning pruning = null;
         if (y.has("prune.intermediate_size")) {
-            long v = y.integer("prune.intermediate_size", 0);
-            if (v < 1) {
-                throw y.error("prune.intermediate_size", "expected the number of MLP neurons each copied layer keeps "
-                        + "(>= 1)");
-            }
-            if (init != Init.TEACHER_LAYERS) {
-                throw y.error("prune.intermediate_size", "only init: teacher_layers prunes the copied layers' MLPs; for "
-                        + "a random student set model.config.intermediate_size");
-            }
-            String imp = y.string("prune.importance", "activation").toLowerCase(Locale.ROOT);
-            Importance importance = switch (imp) {
-                case "activation" -> Importance.ACTIVATION;
-                case "weight" -> Importance.WEIGHT;
-                default -> throw y.error("prune.importance", "expected activation or weight (got \"" + imp + "\")");
-            };
-            long cw = y.integer("prune.calibration_windows", Pruning.DEFAULT_CALIBRATION_WINDOWS);
-            if (cw < 1) {
-                throw y.error("prune.calibration_windows", "expected the number of training windows to rank neurons "
-                        + "on (>= 1)");
-            }
-            pruning = new Pruning((int) v, importance, (int) cw);
+            pruning = pruning(init, y.integer("prune.intermediate_size", 0), y.string("prune.importance", null),
+                    y.has("prune.calibration_windows") ? y.integer("prune.calibration_windows", 0) : null, y::error);
         } else if (y.has("prune.importance") || y.has("prune.calibration_windows")) {
             throw y.error(y.has("prune.importance") ? "prune.importance" : "prune.calibration_windows",
                     "give prune.intermediate_size, the MLP neurons each copied layer keeps");
@@ -186,6 +149,64 @@ public record StudentSpec(Init init, List<Integer> layers, Pruning pruning, Stri
         }
         return new StudentSpec(init, layers, pruning, preset, mc, tie, ck == null ? null : Path.of(ck),
                 tok == null ? null : Path.of(tok), file.toString());
+    }
+
+    /** Makes the error for a bad setting: its key and what is wrong (a file position, a step name, …). */
+    @FunctionalInterface
+    public interface Problem<E extends Exception> {
+        E at(String key, String message);
+    }
+
+    /** {@code layers}: teacher layer indices, at least one, {@code >= 0} and increasing. */
+    public static <E extends Exception> List<Integer> layers(List<String> items, Problem<E> problem) throws E {
+        List<Integer> layers = new ArrayList<>();
+        for (String s : items) {
+            try {
+                layers.add(Integer.parseInt(s.trim()));
+            } catch (NumberFormatException e) {
+                throw problem.at("layers", "expected teacher layer indices (got \"" + s + "\")");
+            }
+        }
+        if (layers.isEmpty()) {
+            throw problem.at("layers", "give at least one teacher layer");
+        }
+        for (int k = 0; k < layers.size(); k++) {
+            if (layers.get(k) < 0 || (k > 0 && layers.get(k) <= layers.get(k - 1))) {
+                throw problem.at("layers", "teacher layer indices must be >= 0 and increasing (got " + layers + ")");
+            }
+        }
+        return layers;
+    }
+
+    /**
+     * {@code prune.*}: the pruning of the copied MLPs.
+     *
+     * @param importance         {@code activation} (the default when null) or {@code weight}
+     * @param calibrationWindows the windows activation ranking reads, or null for
+     *                           {@link Pruning#DEFAULT_CALIBRATION_WINDOWS}
+     */
+    public static <E extends Exception> Pruning pruning(Init init, long intermediateSize, String importance,
+                                                        Long calibrationWindows, Problem<E> problem) throws E {
+        if (intermediateSize < 1) {
+            throw problem.at("prune.intermediate_size", "expected the number of MLP neurons each copied layer keeps "
+                    + "(>= 1)");
+        }
+        if (init != Init.TEACHER_LAYERS) {
+            throw problem.at("prune.intermediate_size", "only init: teacher_layers prunes the copied layers' MLPs; for "
+                    + "a random student set model.config.intermediate_size");
+        }
+        String imp = importance == null ? "activation" : importance.toLowerCase(Locale.ROOT);
+        Importance rank = switch (imp) {
+            case "activation" -> Importance.ACTIVATION;
+            case "weight" -> Importance.WEIGHT;
+            default -> throw problem.at("prune.importance", "expected activation or weight (got \"" + imp + "\")");
+        };
+        long cw = calibrationWindows == null ? Pruning.DEFAULT_CALIBRATION_WINDOWS : calibrationWindows;
+        if (cw < 1) {
+            throw problem.at("prune.calibration_windows", "expected the number of training windows to rank neurons "
+                    + "on (>= 1)");
+        }
+        return new Pruning((int) intermediateSize, rank, (int) cw);
     }
 
     static ConfigException error(String source, String problem) {

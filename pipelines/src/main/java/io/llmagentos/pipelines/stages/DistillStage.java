@@ -60,6 +60,14 @@ public final class DistillStage implements Stage {
                         + String.join(", ", ModelPresets.names()) + "."),
                 StageParam.optional("student.tie_word_embeddings", StageParam.Type.STRING, "",
                         "true or false: override the teacher's embedding tying."),
+                StageParam.optional("student.layers", StageParam.Type.STRING, "", "teacher_layers: the teacher layers "
+                        + "to copy, e.g. [0, 2, 4] (every other one when left out)."),
+                StageParam.optional("student.prune.intermediate_size", StageParam.Type.INT, "", "teacher_layers: MLP "
+                        + "neurons each copied layer keeps, those of the largest importance (all when left out)."),
+                StageParam.optional("student.prune.importance", StageParam.Type.STRING, "", "How neurons are ranked: "
+                        + "activation (on training windows; the default) or weight."),
+                StageParam.optional("student.prune.calibration_windows", StageParam.Type.INT, "", "Training windows "
+                        + "activation ranking reads (default " + StudentSpec.Pruning.DEFAULT_CALIBRATION_WINDOWS + ")."),
                 StageParam.optional("data.shards", StageParam.Type.PATH, "", "Token shards made with the teacher's "
                         + "tokenizer (required unless the config gives them).")));
         for (String k : STUDENT_KEYS) {
@@ -183,6 +191,8 @@ public final class DistillStage implements Stage {
         }
         Boolean tie = tieText == null ? null : Boolean.parseBoolean(tieText);
         String preset = ctx.optional("student.preset");
+        StudentSpec.Problem<IllegalArgumentException> problem = (key, message) ->
+                new IllegalArgumentException("step " + ctx.stepId() + ": with.student." + key + ": " + message);
         switch (init) {
             case "teacher_layers" -> {
                 if (preset != null || !config.isEmpty()) {
@@ -190,10 +200,24 @@ public final class DistillStage implements Stage {
                             + "which keeps the teacher's shape; set student.init: random to use student.preset or "
                             + "student.config.*");
                 }
-                StudentSpec s = StudentSpec.everyOtherLayer();
-                return tie == null ? s : new StudentSpec(s.init(), null, null, Map.of(), tie, null, null, s.source());
+                List<Integer> layers = ctx.optional("student.layers") == null ? null
+                        : StudentSpec.layers(ctx.list("student.layers"), problem);
+                StudentSpec.Pruning pruning = pruning(ctx, problem);
+                if (layers == null && pruning == null) {
+                    StudentSpec s = StudentSpec.everyOtherLayer();
+                    return tie == null ? s : new StudentSpec(s.init(), null, null, Map.of(), tie, null, null, s.source());
+                }
+                return new StudentSpec(StudentSpec.Init.TEACHER_LAYERS, layers, pruning, null, Map.of(), tie, null, null,
+                        "step " + ctx.stepId() + " with.student");
             }
             case "random" -> {
+                for (String k : List.of("student.layers", "student.prune.intermediate_size", "student.prune.importance",
+                        "student.prune.calibration_windows")) {
+                    if (ctx.optional(k) != null) {
+                        throw new IllegalArgumentException("step " + ctx.stepId() + ": with." + k + " is for student.init: "
+                                + "teacher_layers; a random student takes its shape from student.preset or student.config.*");
+                    }
+                }
                 if (preset == null && config.isEmpty()) {
                     throw new IllegalArgumentException("step " + ctx.stepId() + ": with.student.init: random needs "
                             + "student.preset or student.config.* (e.g. student.config.hidden_size)");
@@ -208,5 +232,21 @@ public final class DistillStage implements Stage {
             default -> throw new IllegalArgumentException("step " + ctx.stepId() + ": with.student.init must be "
                     + "teacher_layers or random (got \"" + init + "\"); use student_config for init: checkpoint");
         }
+    }
+
+    /** The step's student.prune.* keys, or null when it prunes nothing. */
+    private static StudentSpec.Pruning pruning(StageContext ctx, StudentSpec.Problem<IllegalArgumentException> problem) {
+        if (ctx.optional("student.prune.intermediate_size") == null) {
+            for (String k : List.of("student.prune.importance", "student.prune.calibration_windows")) {
+                if (ctx.optional(k) != null) {
+                    throw new IllegalArgumentException("step " + ctx.stepId() + ": with." + k + " needs "
+                            + "student.prune.intermediate_size, the MLP neurons each copied layer keeps");
+                }
+            }
+            return null;
+        }
+        return StudentSpec.pruning(StudentSpec.Init.TEACHER_LAYERS, ctx.integer("student.prune.intermediate_size"),
+                ctx.optional("student.prune.importance"), ctx.optional("student.prune.calibration_windows") == null
+                        ? null : ctx.integer("student.prune.calibration_windows"), problem);
     }
 }

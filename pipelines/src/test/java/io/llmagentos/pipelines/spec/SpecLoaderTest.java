@@ -67,7 +67,9 @@ class SpecLoaderTest {
             Path g = dir.resolve("../gates/" + gates + ".yaml");
             assertThat(io.llmagentos.evaluation.QualityGates.load(g)).isNotNull();
         }
-        assertThat(s.steps().get("student").with()).containsEntry("student.config.hidden_size", "96");
+        // a list in with: flattens to the comma-joined string the stage's list parameters read
+        assertThat(s.steps().get("student").with()).containsEntry("student.layers", "0")
+                .containsEntry("student.prune.intermediate_size", "144");
         PipelineSpec f = loader.load(dir.resolve("finetune.yaml"), Map.of("teacher", "/some/checkpoint"));
         assertThat(f.steps().keySet()).containsExactlyInAnyOrder("data", "sft", "lora");
         assertThatThrownBy(() -> loader.load(dir.resolve("finetune.yaml"), Map.of()))

@@ -50,6 +50,36 @@ class StageParamsTest {
     }
 
     @Test
+    void distillPrunedStudentFromStepKeys() throws Exception {
+        DistillStage d = new DistillStage();
+        StudentSpec s = DistillStage.student(ctx(d, Map.of("student.layers", "0,2,4",
+                "student.prune.intermediate_size", "256", "student.prune.importance", "weight")));
+        assertThat(s.init()).isEqualTo(StudentSpec.Init.TEACHER_LAYERS);
+        assertThat(s.layers()).containsExactly(0, 2, 4);
+        assertThat(s.pruning()).isEqualTo(new StudentSpec.Pruning(256, StudentSpec.Importance.WEIGHT,
+                StudentSpec.Pruning.DEFAULT_CALIBRATION_WINDOWS));
+        StudentSpec act = DistillStage.student(ctx(d, Map.of("student.prune.intermediate_size", "128",
+                "student.prune.calibration_windows", "16")));
+        assertThat(act.layers()).isNull();
+        assertThat(act.pruning()).isEqualTo(new StudentSpec.Pruning(128, StudentSpec.Importance.ACTIVATION, 16));
+        assertThat(DistillStage.student(ctx(d, Map.of("student.layers", "1"))).pruning()).isNull();
+
+        assertThatThrownBy(() -> DistillStage.student(ctx(d, Map.of("student.layers", "2,1"))))
+                .hasMessageContaining("step step1: with.student.layers: teacher layer indices must be >= 0 and "
+                        + "increasing (got [2, 1])");
+        assertThatThrownBy(() -> DistillStage.student(ctx(d, Map.of("student.prune.intermediate_size", "0"))))
+                .hasMessageContaining("with.student.prune.intermediate_size: expected the number of MLP neurons");
+        assertThatThrownBy(() -> DistillStage.student(ctx(d, Map.of("student.prune.intermediate_size", "64",
+                "student.prune.importance", "magnitude"))))
+                .hasMessageContaining("with.student.prune.importance: expected activation or weight (got \"magnitude\")");
+        assertThatThrownBy(() -> DistillStage.student(ctx(d, Map.of("student.prune.importance", "weight"))))
+                .hasMessageContaining("with.student.prune.importance needs student.prune.intermediate_size");
+        assertThatThrownBy(() -> DistillStage.student(ctx(d, Map.of("student.init", "random", "student.preset",
+                "demo-student", "student.layers", "0"))))
+                .hasMessageContaining("with.student.layers is for student.init: teacher_layers");
+    }
+
+    @Test
     void quantizeOptionsFromStepKeys() {
         QuantizeStage q = new QuantizeStage();
         QuantizeOptions o = QuantizeStage.options(ctx(q, Map.of("model", "/m", "method", "static",

@@ -97,7 +97,8 @@ class DemoPipelineMlflowTest {
             assertThat(j.path("teacher_params").path("model.preset").asText()).isEqualTo("demo-teacher");
             assertThat(j.path("teacher_params").path("training.max_steps").asText()).isEqualTo("12");
             assertThat(j.path("teacher_params").path("training.threads").asText()).isEqualTo("1");
-            assertThat(j.path("student_params").path("student.config.hidden_size").asText()).isEqualTo("96");
+            assertThat(j.path("student_params").path("student.layers").asText()).isEqualTo("0");
+            assertThat(j.path("student_params").path("student.prune.intermediate_size").asText()).isEqualTo("144");
             assertThat(j.path("student_params").path("distill.alpha").asText()).isEqualTo("0.5");
             assertThat(j.path("int8_params").path("method").asText()).isEqualTo("static");
 
