@@ -207,8 +207,11 @@ public final class DistillStage implements Stage {
                     StudentSpec s = StudentSpec.everyOtherLayer();
                     return tie == null ? s : new StudentSpec(s.init(), null, null, Map.of(), tie, null, null, s.source());
                 }
+                String what = "teacher layers " + (layers == null ? "(every other one)" : layers.toString())
+                        + (pruning == null ? "" : ", MLPs pruned to " + pruning.intermediateSize() + " by "
+                        + pruning.importance().name().toLowerCase(Locale.ROOT));
                 return new StudentSpec(StudentSpec.Init.TEACHER_LAYERS, layers, pruning, null, Map.of(), tie, null, null,
-                        "step " + ctx.stepId() + " with.student");
+                        what + " (step " + ctx.stepId() + "'s with.student)");
             }
             case "random" -> {
                 for (String k : List.of("student.layers", "student.prune.intermediate_size", "student.prune.importance",

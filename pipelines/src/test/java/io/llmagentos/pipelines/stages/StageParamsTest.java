@@ -56,6 +56,8 @@ class StageParamsTest {
                 "student.prune.intermediate_size", "256", "student.prune.importance", "weight")));
         assertThat(s.init()).isEqualTo(StudentSpec.Init.TEACHER_LAYERS);
         assertThat(s.layers()).containsExactly(0, 2, 4);
+        assertThat(s.source()).isEqualTo("teacher layers [0, 2, 4], MLPs pruned to 256 by weight (step step1's "
+                + "with.student)");
         assertThat(s.pruning()).isEqualTo(new StudentSpec.Pruning(256, StudentSpec.Importance.WEIGHT,
                 StudentSpec.Pruning.DEFAULT_CALIBRATION_WINDOWS));
         StudentSpec act = DistillStage.student(ctx(d, Map.of("student.prune.intermediate_size", "128",
