@@ -102,14 +102,10 @@ public record StudentSpec(Init init, List<Integer> layers, Pruning pruning, Stri
             default -> throw y.error("init", "expected teacher_layers, random or checkpoint (got \"" + i + "\")");
         }
         List<Integer> layers = y.has("layers") ? layers(y.list("layers", List.of()), y::error) : null;
-        Pruning pruning = null;
-        if (y.has("prune.intermediate_size")) {
-            pruning = pruning(init, y.integer("prune.intermediate_size", 0), y.string("prune.importance", null),
-                    y.has("prune.calibration_windows") ? y.integer("prune.calibration_windows", 0) : null, y::error);
-        } else if (y.has("prune.importance") || y.has("prune.calibration_windows")) {
-            throw y.error(y.has("prune.importance") ? "prune.importance" : "prune.calibration_windows",
-                    "give prune.intermediate_size, the MLP neurons each copied layer keeps");
-        }
+        Pruning pruning = pruning(init,
+                y.has("prune.intermediate_size") ? y.integer("prune.intermediate_size", 0) : null,
+                y.string("prune.importance", null),
+                y.has("prune.calibration_windows") ? y.integer("prune.calibration_windows", 0) : null, y::error);
         String preset = y.string("model.preset", null);
         Map<String, String> mc = y.has("model.config") ? y.mapping("model.config") : Map.of();
         Boolean tie = y.has("tie_word_embeddings") ? y.bool("tie_word_embeddings", false) : null;
@@ -179,14 +175,23 @@ public record StudentSpec(Init init, List<Integer> layers, Pruning pruning, Stri
     }
 
     /**
-     * {@code prune.*}: the pruning of the copied MLPs.
+     * {@code prune.*}: the pruning of the copied MLPs, or null when {@code prune.intermediate_size} is not given
+     * (then neither may the other two be).
      *
+     * @param intermediateSize   MLP neurons each copied layer keeps, or null to prune nothing
      * @param importance         {@code activation} (the default when null) or {@code weight}
      * @param calibrationWindows the windows activation ranking reads, or null for
      *                           {@link Pruning#DEFAULT_CALIBRATION_WINDOWS}
      */
-    public static <E extends Exception> Pruning pruning(Init init, long intermediateSize, String importance,
+    public static <E extends Exception> Pruning pruning(Init init, Long intermediateSize, String importance,
                                                         Long calibrationWindows, Problem<E> problem) throws E {
+        if (intermediateSize == null) {
+            if (importance != null || calibrationWindows != null) {
+                throw problem.at(importance != null ? "prune.importance" : "prune.calibration_windows",
+                        "give prune.intermediate_size, the MLP neurons each copied layer keeps");
+            }
+            return null;
+        }
         if (intermediateSize < 1) {
             throw problem.at("prune.intermediate_size", "expected the number of MLP neurons each copied layer keeps "
                     + "(>= 1)");
@@ -206,7 +211,7 @@ public record StudentSpec(Init init, List<Integer> layers, Pruning pruning, Stri
             throw problem.at("prune.calibration_windows", "expected the number of training windows to rank neurons "
                     + "on (>= 1)");
         }
-        return new Pruning((int) intermediateSize, rank, (int) cw);
+        return new Pruning(intermediateSize.intValue(), rank, (int) cw);
     }
 
     static ConfigException error(String source, String problem) {

@@ -202,7 +202,9 @@ public final class DistillStage implements Stage {
                 }
                 List<Integer> layers = ctx.optional("student.layers") == null ? null
                         : StudentSpec.layers(ctx.list("student.layers"), problem);
-                StudentSpec.Pruning pruning = pruning(ctx, problem);
+                StudentSpec.Pruning pruning = StudentSpec.pruning(StudentSpec.Init.TEACHER_LAYERS,
+                        optionalInteger(ctx, "student.prune.intermediate_size"), ctx.optional("student.prune.importance"),
+                        optionalInteger(ctx, "student.prune.calibration_windows"), problem);
                 if (layers == null && pruning == null) {
                     StudentSpec s = StudentSpec.everyOtherLayer();
                     return tie == null ? s : new StudentSpec(s.init(), null, null, Map.of(), tie, null, null, s.source());
@@ -237,19 +239,8 @@ public final class DistillStage implements Stage {
         }
     }
 
-    /** The step's student.prune.* keys, or null when it prunes nothing. */
-    private static StudentSpec.Pruning pruning(StageContext ctx, StudentSpec.Problem<IllegalArgumentException> problem) {
-        if (ctx.optional("student.prune.intermediate_size") == null) {
-            for (String k : List.of("student.prune.importance", "student.prune.calibration_windows")) {
-                if (ctx.optional(k) != null) {
-                    throw new IllegalArgumentException("step " + ctx.stepId() + ": with." + k + " needs "
-                            + "student.prune.intermediate_size, the MLP neurons each copied layer keeps");
-                }
-            }
-            return null;
-        }
-        return StudentSpec.pruning(StudentSpec.Init.TEACHER_LAYERS, ctx.integer("student.prune.intermediate_size"),
-                ctx.optional("student.prune.importance"), ctx.optional("student.prune.calibration_windows") == null
-                        ? null : ctx.integer("student.prune.calibration_windows"), problem);
+    /** A whole-number step key, or null when it is left out. */
+    private static Long optionalInteger(StageContext ctx, String name) {
+        return ctx.optional(name) == null ? null : ctx.integer(name);
     }
 }

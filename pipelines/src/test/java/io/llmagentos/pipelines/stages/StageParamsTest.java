@@ -75,7 +75,8 @@ class StageParamsTest {
                 "student.prune.importance", "magnitude"))))
                 .hasMessageContaining("with.student.prune.importance: expected activation or weight (got \"magnitude\")");
         assertThatThrownBy(() -> DistillStage.student(ctx(d, Map.of("student.prune.importance", "weight"))))
-                .hasMessageContaining("with.student.prune.importance needs student.prune.intermediate_size");
+                .hasMessageContaining("step step1: with.student.prune.importance: give prune.intermediate_size, the MLP "
+                        + "neurons each copied layer keeps");
         assertThatThrownBy(() -> DistillStage.student(ctx(d, Map.of("student.init", "random", "student.preset",
                 "demo-student", "student.layers", "0"))))
                 .hasMessageContaining("with.student.layers is for student.init: teacher_layers");
