@@ -129,9 +129,10 @@ public final class Retention {
              LlamaModel teacher = LlamaModel.load(tc, device); LlamaModel student = LlamaModel.load(sc, device)) {
             StudentInit.requireSameTokenizer(tc.tokenizer(), teacherDir, sc.tokenizer(), studentDir);
             Tokenizer tok = tc.tokenizer();
-            double tPpl = Math.exp(meanLoss(teacher, validation, n, batch));
-            double sPpl = Math.exp(meanLoss(student, validation, n, batch));
-            Agreement agreement = agreement(teacher, student, validation, n, batch);
+            Validation v = validate(teacher, student, validation, n, batch);
+            double tPpl = Math.exp(v.teacherLoss());
+            double sPpl = Math.exp(v.studentLoss());
+            Agreement agreement = v.agreement();
             MultipleChoice.Score tTask = questions == null ? null : MultipleChoice.score(teacher, tok, questions);
             MultipleChoice.Score sTask = questions == null ? null : MultipleChoice.score(student, tok, questions);
             // timed batches alternate between the two models, so load from elsewhere on the machine falls on both
@@ -153,23 +154,6 @@ public final class Retention {
         }
     }
 
-    /** Mean next-token cross-entropy over the first {@code n} validation windows. */
-    static double meanLoss(LlamaModel model, TrainingData data, int n, int batch) throws IOException {
-        double sum = 0;
-        double tokens = 0;
-        try (NDManager root = model.manager().newSubManager()) {
-            for (int i = 0; i < n; i += batch) {
-                Batch b = validationRows(data, i, Math.min(batch, n - i));
-                try (NDManager m = root.newSubManager()) {
-                    NDArray ids = LlamaModel.ids(m, b.inputs()).toDevice(model.device(), false);
-                    sum += Objective.NEXT_TOKEN.lossSum(model, model.weights(), ids, b, m).getFloat();
-                }
-                tokens += b.tokens();
-            }
-        }
-        return sum / Math.max(1, tokens);
-    }
-
     /** Validation windows {@code from … from + rows - 1} as a batch. */
     private static Batch validationRows(TrainingData data, int from, int rows) throws IOException {
         int seq = data.seqLen();
@@ -182,10 +166,19 @@ public final class Retention {
         return new Batch(in, tg, w);
     }
 
-    /** {@link Agreement} of the two models over the target positions of the first {@code n} validation windows. */
-    static Agreement agreement(LlamaModel teacher, LlamaModel student, TrainingData data, int n, int batch)
+    /**
+     * Both models' mean next-token cross-entropy (nats per target token, as training's validation loss) and their
+     * {@link Agreement}, over the target positions of the first {@code n} validation windows.
+     */
+    public record Validation(double teacherLoss, double studentLoss, Agreement agreement) {
+    }
+
+    /** {@link Validation} of the two models from one forward pass of each per batch of validation windows. */
+    public static Validation validate(LlamaModel teacher, LlamaModel student, TrainingData data, int n, int batch)
             throws IOException {
         int seq = data.seqLen();
+        double tLoss = 0;
+        double sLoss = 0;
         double kl = 0;
         double same = 0;
         double tokens = 0;
@@ -199,18 +192,21 @@ public final class Retention {
                 }
                 try (NDManager m = root.newSubManager()) {
                     NDArray ids = LlamaModel.ids(m, b.inputs());
-                    NDArray lt = teacher.forward(teacher.weights(), ids.toDevice(teacher.device(), false), null)
-                            .toDevice(ai.djl.Device.cpu(), false).logSoftmax(-1);
-                    NDArray ls = student.forward(student.weights(), ids.toDevice(student.device(), false), null)
-                            .toDevice(ai.djl.Device.cpu(), false).logSoftmax(-1);
+                    NDArray ft = teacher.forward(teacher.weights(), ids.toDevice(teacher.device(), false), null);
+                    NDArray fs = student.forward(student.weights(), ids.toDevice(student.device(), false), null);
+                    tLoss += Objective.crossEntropySum(ft, b, m).getFloat();
+                    sLoss += Objective.crossEntropySum(fs, b, m).getFloat();
+                    NDArray lt = ft.toDevice(ai.djl.Device.cpu(), false).logSoftmax(-1);
+                    NDArray ls = fs.toDevice(ai.djl.Device.cpu(), false).logSoftmax(-1);
                     NDArray mask = LlamaModel.owned(m.create(w, new Shape(rows, seq)));
                     kl += lt.exp().mul(lt.sub(ls)).sum(new int[] {-1}).mul(mask).sum().getFloat();
                     same += lt.argMax(-1).eq(ls.argMax(-1)).toType(DataType.FLOAT32, false).mul(mask).sum().getFloat();
-                    tokens += mask.sum().getFloat();
                 }
+                tokens += b.tokens();
             }
         }
-        return new Agreement(kl / Math.max(1, tokens), same / Math.max(1, tokens));
+        double t = Math.max(1, tokens);
+        return new Validation(tLoss / t, sLoss / t, new Agreement(kl / t, same / t));
     }
 
     private static int[][] speedInputs(TrainingData data, int batch) throws IOException {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class RetentionTest {
     @Test
-    void agreementIsZeroKlAndFullTop1AgainstItselfAndMatchesAHandComputedReferenceAgainstAnotherModel()
+    void validationLossesAndAgreementMatchAHandComputedReferenceAndAgreementIsFullAgainstItself()
             throws Exception {
         Fixture f = Fixture.get();
         try (Checkpoint c = Checkpoint.open(f.teacher); LlamaModel teacher = LlamaModel.load(c, Device.cpu());
@@ -22,22 +22,31 @@ class RetentionTest {
             int n = Math.min(5, val.validationSize());
             assertThat(n).as("the fixture has validation windows").isGreaterThanOrEqualTo(3);
             // batch 2: the last batch is partial
-            Retention.Agreement self = Retention.agreement(teacher, teacher, val, n, 2);
-            assertThat(self.kl()).isCloseTo(0, within(1e-6));
-            assertThat(self.top1()).isEqualTo(1.0);
+            Retention.Validation self = Retention.validate(teacher, teacher, val, n, 2);
+            assertThat(self.agreement().kl()).isCloseTo(0, within(1e-6));
+            assertThat(self.agreement().top1()).isEqualTo(1.0);
+            assertThat(self.studentLoss()).isEqualTo(self.teacherLoss());
 
-            Retention.Agreement a = Retention.agreement(teacher, other, val, n, 2);
+            Retention.Validation v = Retention.validate(teacher, other, val, n, 2);
             double[] ref = reference(teacher, other, val, n);
-            assertThat(a.kl()).isGreaterThan(0.1).isCloseTo(ref[0], within(1e-4 * ref[0]));
-            assertThat(a.top1()).isLessThan(1).isCloseTo(ref[1], within(1e-9));
+            assertThat(v.agreement().kl()).isGreaterThan(0.1).isCloseTo(ref[0], within(1e-4 * ref[0]));
+            assertThat(v.agreement().top1()).isLessThan(1).isCloseTo(ref[1], within(1e-9));
+            assertThat(v.teacherLoss()).isCloseTo(ref[2], within(1e-4 * ref[2]));
+            assertThat(v.studentLoss()).as("a random model is far from the trained teacher")
+                    .isGreaterThan(v.teacherLoss() + 0.5).isCloseTo(ref[3], within(1e-4 * ref[3]));
         }
     }
 
-    /** KL(teacher ‖ other) per target token and top-1 agreement, one window at a time, in double. */
+    /**
+     * KL(teacher ‖ other) per target token, top-1 agreement, and the cross-entropy of teacher and other, one window
+     * at a time, in double.
+     */
     private static double[] reference(LlamaModel teacher, LlamaModel other, ShardData val, int n) throws Exception {
         int seq = val.seqLen();
         double kl = 0;
         double same = 0;
+        double ceT = 0;
+        double ceO = 0;
         double tokens = 0;
         for (int i = 0; i < n; i++) {
             int[] in = new int[seq];
@@ -67,11 +76,13 @@ class RetentionTest {
                     ao = po[j] > po[ao] ? j : ao;
                 }
                 kl += w[p] * k;
+                ceT -= w[p] * pt[tg[p]];
+                ceO -= w[p] * po[tg[p]];
                 same += at == ao ? w[p] : 0;
                 tokens += w[p];
             }
         }
-        return new double[] {kl / tokens, same / tokens};
+        return new double[] {kl / tokens, same / tokens, ceT / tokens, ceO / tokens};
     }
 
     private static double[] logSoftmax(float[] x, int off, int v) {

@@ -7,6 +7,7 @@ import io.llmagentos.core.checkpoint.Checkpoint;
 import io.llmagentos.core.json.JsonFields;
 import io.llmagentos.distillation.MultipleChoice;
 import io.llmagentos.distillation.Retention;
+import io.llmagentos.distillation.StudentInit;
 import io.llmagentos.evaluation.EvalOptions;
 import io.llmagentos.training.Devices;
 import io.llmagentos.training.LlamaModel;
@@ -36,7 +37,7 @@ import java.util.Map;
  * </pre>
  *
  * <p>{@code --teacher DIR} also measures each checkpoint's {@link Retention.Agreement} with that teacher (KL and
- * top-1 agreement on the same validation windows).
+ * top-1 agreement on the same validation windows); the teacher is loaded once for all checkpoints.
  *
  * <p>{@code --out FILE} appends one JSON line per checkpoint (its path, validation perplexity, accuracies and which
  * questions it gets right by PMI), the input of {@link PairedScores}' paired comparisons.
@@ -81,18 +82,30 @@ public final class ScoreCheckpoints {
         Devices.threads(threads);
         List<MultipleChoice.Question> qs = MultipleChoice.load(eval, 0, form);
         Map<String, String> topics = topics(eval);
-        try (ShardData val = new ShardData(shards, 128, 0.05, Integer.MAX_VALUE, null)) {
+        try (ShardData val = new ShardData(shards, 128, 0.05, Integer.MAX_VALUE, null);
+             Checkpoint tc = teacher == null ? null : Checkpoint.open(teacher);
+             LlamaModel tm = tc == null ? null : LlamaModel.load(tc, Device.cpu())) {
+            int n = Math.min(valWindows, val.validationSize());
+            if (n < 1) {
+                throw new IOException("the shards " + shards + " have no validation windows");
+            }
             for (Path ck : checkpoints) {
-                // the checkpoint as the report's student: its own perplexity and task accuracy, one code path; without
-                // --teacher it is its own teacher
-                Retention.Report r = Retention.measure(teacher == null ? ck : teacher, ck, val, valWindows, qs, 8, 1,
-                        Device.cpu());
-                Retention.Side me = r.student();
-                MultipleChoice.Score s = me.task();
+                Retention.Validation v;
+                MultipleChoice.Score s;
                 boolean[] ok;
+                long parameters;
                 try (Checkpoint c = Checkpoint.open(ck); LlamaModel m = LlamaModel.load(c, Device.cpu())) {
+                    if (tc != null) {
+                        StudentInit.requireSameTokenizer(tc.tokenizer(), teacher, c.tokenizer(), ck);
+                    }
+                    // the retention report's own measurements; without --teacher the checkpoint is its own teacher
+                    v = Retention.validate(tm == null ? m : tm, m, val, n, 8);
+                    s = MultipleChoice.score(m, c.tokenizer(), qs);
                     ok = McStats.pmiCorrect(m, c.tokenizer(), qs, s);
+                    parameters = m.parameterCount();
                 }
+                double valPpl = Math.exp(v.studentLoss());
+                Retention.Agreement agreement = v.agreement();
                 int k = McStats.count(ok);
                 double[] ci = McStats.wilson(k, qs.size(), 1.96);
                 Map<String, int[]> byTopic = new LinkedHashMap<>();
@@ -102,15 +115,15 @@ public final class ScoreCheckpoints {
                     t[1]++;
                 }
                 StringBuilder tb = new StringBuilder();
-                byTopic.forEach((t, v) -> tb.append(String.format(Locale.ROOT, " %s %d/%d", t, v[0], v[1])));
+                byTopic.forEach((t, c) -> tb.append(String.format(Locale.ROOT, " %s %d/%d", t, c[0], c[1])));
                 System.out.printf(Locale.ROOT, "%s: %,d parameters, val_ppl %.3f (%d windows); task accuracy (PMI) %d/%d "
                                 + "= %.1f %% [95 %% CI %.1f–%.1f], p = %.2g vs chance %.0f %%; per character %.1f %%, "
-                                + "summed %.1f %%;%s%s%n", ck, me.parameters(), me.valPerplexity(),
-                        r.valWindows(), k, qs.size(), 100.0 * k / qs.size(), 100 * ci[0], 100 * ci[1],
+                                + "summed %.1f %%;%s%s%n", ck, parameters, valPpl, n, k, qs.size(), 100.0 * k / qs.size(),
+                        100 * ci[0], 100 * ci[1],
                         McStats.binomialUpper(k, qs.size(), s.chance()), 100 * s.chance(),
                         100 * s.accuracyPerCharacter(), 100 * s.accuracyUnnormalized(), tb,
                         teacher == null ? "" : String.format(Locale.ROOT, "; against the teacher: KL %.4f nats/token, "
-                                + "top-1 agreement %.1f %%", r.agreement().kl(), 100 * r.agreement().top1()));
+                                + "top-1 agreement %.1f %%", agreement.kl(), 100 * agreement.top1()));
                 if (out != null) {
                     StringBuilder bits = new StringBuilder(ok.length);
                     for (boolean b : ok) {
@@ -120,15 +133,15 @@ public final class ScoreCheckpoints {
                     line.put("checkpoint", ck.toString());
                     line.put("eval", eval.toString());
                     line.put("mc_prompt", form.toString());
-                    line.put("parameters", me.parameters());
-                    line.put("val_ppl", me.valPerplexity());
+                    line.put("parameters", parameters);
+                    line.put("val_ppl", valPpl);
                     line.put("task_acc", (double) k / qs.size());
                     line.put("task_acc_char", s.accuracyPerCharacter());
                     line.put("task_acc_sum", s.accuracyUnnormalized());
                     if (teacher != null) {
                         line.put("teacher", teacher.toString());
-                        line.put("teacher_kl", r.agreement().kl());
-                        line.put("teacher_top1", r.agreement().top1());
+                        line.put("teacher_kl", agreement.kl());
+                        line.put("teacher_top1", agreement.top1());
                     }
                     line.put("pmi_correct", bits.toString());
                     Files.writeString(out, JsonFields.LINE.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
