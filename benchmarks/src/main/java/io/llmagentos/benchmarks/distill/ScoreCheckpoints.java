@@ -118,8 +118,8 @@ public final class ScoreCheckpoints {
                 byTopic.forEach((t, c) -> tb.append(String.format(Locale.ROOT, " %s %d/%d", t, c[0], c[1])));
                 System.out.printf(Locale.ROOT, "%s: %,d parameters, val_ppl %.3f (%d windows); task accuracy (PMI) %d/%d "
                                 + "= %.1f %% [95 %% CI %.1f–%.1f], p = %.2g vs chance %.0f %%; per character %.1f %%, "
-                                + "summed %.1f %%;%s%s%n", ck, parameters, valPpl, n, k, qs.size(), 100.0 * k / qs.size(),
-                        100 * ci[0], 100 * ci[1],
+                                + "summed %.1f %%;%s%s%n", ck, parameters, valPpl, n, k, qs.size(),
+                        100.0 * k / qs.size(), 100 * ci[0], 100 * ci[1],
                         McStats.binomialUpper(k, qs.size(), s.chance()), 100 * s.chance(),
                         100 * s.accuracyPerCharacter(), 100 * s.accuracyUnnormalized(), tb,
                         teacher == null ? "" : String.format(Locale.ROOT, "; against the teacher: KL %.4f nats/token, "
