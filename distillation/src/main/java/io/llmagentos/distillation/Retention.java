@@ -3,7 +3,6 @@ package io.llmagentos.distillation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmagentos.core.checkpoint.Checkpoint;
 import io.llmagentos.core.json.JsonFields;
@@ -121,10 +120,6 @@ public final class Retention {
             List<MultipleChoice.Question> questions, int batch, int speedBatches, ai.djl.Device device)
             throws IOException {
         int n = Math.min(valWindows, validation.validationSize());
-        if (n < 1) {
-            throw new IOException("the shards have no validation windows to measure perplexity on; raise "
-                    + "data.validation_fraction");
-        }
         try (Checkpoint tc = Checkpoint.open(teacherDir); Checkpoint sc = Checkpoint.open(studentDir);
              LlamaModel teacher = LlamaModel.load(tc, device); LlamaModel student = LlamaModel.load(sc, device)) {
             StudentInit.requireSameTokenizer(tc.tokenizer(), teacherDir, sc.tokenizer(), studentDir);
@@ -173,10 +168,16 @@ public final class Retention {
     public record Validation(double teacherLoss, double studentLoss, Agreement agreement) {
     }
 
-    /** {@link Validation} of the two models from one forward pass of each per batch of validation windows. */
+    /**
+     * {@link Validation} of the two models from one forward pass of each per batch of validation windows (one in all
+     * when {@code student} is {@code teacher}).
+     */
     public static Validation validate(LlamaModel teacher, LlamaModel student, TrainingData data, int n, int batch)
             throws IOException {
-        int seq = data.seqLen();
+        if (n < 1) {
+            throw new IOException("the shards have no validation windows to measure perplexity on; raise "
+                    + "data.validation_fraction");
+        }
         double tLoss = 0;
         double sLoss = 0;
         double kl = 0;
@@ -184,21 +185,14 @@ public final class Retention {
         double tokens = 0;
         try (NDManager root = teacher.manager().newSubManager()) {
             for (int i = 0; i < n; i += batch) {
-                int rows = Math.min(batch, n - i);
-                Batch b = validationRows(data, i, rows);
-                float[] w = new float[rows * seq];
-                for (int r = 0; r < rows; r++) {
-                    System.arraycopy(b.weights()[r], 0, w, r * seq, seq);
-                }
+                Batch b = validationRows(data, i, Math.min(batch, n - i));
                 try (NDManager m = root.newSubManager()) {
                     NDArray ids = LlamaModel.ids(m, b.inputs());
-                    NDArray ft = teacher.forward(teacher.weights(), ids.toDevice(teacher.device(), false), null);
-                    NDArray fs = student.forward(student.weights(), ids.toDevice(student.device(), false), null);
-                    tLoss += Objective.crossEntropySum(ft, b, m).getFloat();
-                    sLoss += Objective.crossEntropySum(fs, b, m).getFloat();
-                    NDArray lt = ft.toDevice(ai.djl.Device.cpu(), false).logSoftmax(-1);
-                    NDArray ls = fs.toDevice(ai.djl.Device.cpu(), false).logSoftmax(-1);
-                    NDArray mask = LlamaModel.owned(m.create(w, new Shape(rows, seq)));
+                    NDArray lt = logProbs(teacher, ids);
+                    NDArray ls = student == teacher ? lt : logProbs(student, ids);
+                    NDArray mask = Objective.weights(m, b, lt);
+                    tLoss += Objective.nllSum(lt, b, m).getFloat();
+                    sLoss += Objective.nllSum(ls, b, m).getFloat();
                     kl += lt.exp().mul(lt.sub(ls)).sum(new int[] {-1}).mul(mask).sum().getFloat();
                     same += lt.argMax(-1).eq(ls.argMax(-1)).toType(DataType.FLOAT32, false).mul(mask).sum().getFloat();
                 }
@@ -207,6 +201,12 @@ public final class Retention {
         }
         double t = Math.max(1, tokens);
         return new Validation(tLoss / t, sLoss / t, new Agreement(kl / t, same / t));
+    }
+
+    /** The model's next-token log-probabilities for {@code ids}, on the CPU. */
+    private static NDArray logProbs(LlamaModel model, NDArray ids) {
+        return model.forward(model.weights(), ids.toDevice(model.device(), false), null)
+                .toDevice(ai.djl.Device.cpu(), false).logSoftmax(-1);
     }
 
     private static int[][] speedInputs(TrainingData data, int batch) throws IOException {

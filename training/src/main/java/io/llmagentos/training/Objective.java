@@ -47,9 +47,13 @@ public interface Objective {
 
     /** {@code −Σ weight · log softmax(logits)[target]} for logits {@code [rows, seq, vocab]}. */
     static NDArray crossEntropySum(NDArray logits, Batch shard, NDManager m) {
-        NDArray logp = logits.logSoftmax(-1);
-        NDArray picked = logp.gather(targets(m, shard, logits), -1).squeeze(-1);
-        return picked.mul(weights(m, shard, logits)).sum().neg();
+        return nllSum(logits.logSoftmax(-1), shard, m);
+    }
+
+    /** {@code −Σ weight · logp[target]} for log-probabilities {@code [rows, seq, vocab]}. */
+    static NDArray nllSum(NDArray logp, Batch shard, NDManager m) {
+        NDArray picked = logp.gather(targets(m, shard, logp), -1).squeeze(-1);
+        return picked.mul(weights(m, shard, logp)).sum().neg();
     }
 
     static NDArray targets(NDManager m, Batch shard, NDArray like) {
