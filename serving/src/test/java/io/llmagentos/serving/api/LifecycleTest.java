@@ -7,6 +7,7 @@ import io.llmagentos.serving.Http;
 import io.llmagentos.serving.ServerConfig;
 import io.llmagentos.serving.ServingServer;
 import io.llmagentos.serving.TestModels;
+import io.llmagentos.serving.engine.DecodeEngine;
 import io.llmagentos.serving.engine.EngineConfig;
 import io.llmagentos.serving.models.ServedModel;
 import java.time.Duration;
@@ -120,11 +121,16 @@ class LifecycleTest {
                 boolean stream = i % 2 == 0;
                 inFlight.add(pool.submit(() -> http.post("/v1/completions", completion(1500, stream))));
             }
+            // in flight counts a request from its handler's first line; wait until all six are in the engine too, or
+            // the shutdown can overtake one still being read and refuse it
+            DecodeEngine engine = server.currentModel().engine();
             long t0 = System.nanoTime();
-            while (server.inFlight() < 6 && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10)) {
+            while ((server.inFlight() < 6 || engine.running() + engine.queued() < 6)
+                    && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10)) {
                 Thread.sleep(2);
             }
             assertThat(server.inFlight()).isEqualTo(6);
+            assertThat(engine.running() + engine.queued()).as("admitted to the engine").isEqualTo(6);
             Future<?> closing = pool.submit(server::close);
             Thread.sleep(30);
             assertThat(server.inFlight()).as("still draining").isPositive();
