@@ -31,6 +31,15 @@ class DistillConfigTest {
         assertThat(off.topK()).isEqualTo(16);
         assertThat(off.output()).isEqualTo(Path.of("elsewhere"));
         assertThat(off.store()).isEqualTo(Path.of("runs/demo-teacher-top32"));
+        DistillConfig kd = DistillConfig.load(RepoPaths.root().resolve("configs/distill/kd-retention.yaml"));
+        assertThat(kd.offline()).isFalse();
+        assertThat(kd.alpha()).isEqualTo(0.5);
+        assertThat(kd.temperature()).isEqualTo(1.0);
+        assertThat(kd.get("retention.mc_prompt")).isEqualTo("cloze");
+        assertThat(kd.get("retention.val_windows")).isEqualTo("216");
+        assertThat(kd.training()).containsEntry("training.max_steps", "3000").containsEntry("training.batch_size", "16")
+                .containsEntry("training.lr", "2e-3").containsEntry("training.min_lr", "2e-4")
+                .containsEntry("training.warmup_steps", "300");
     }
 
     @Test
