@@ -87,10 +87,30 @@ public final class LmTrainer {
 
     /** What a run produced. */
     public record Result(Path output, Path finalCheckpoint, Path adapter, int steps, double trainLoss,
-                         Double initialValLoss, Double valLoss, boolean stoppedEarly, int resumedFrom,
+                         Double initialValLoss, Double valLoss, int valExamples, boolean stoppedEarly, int resumedFrom,
                          double tokensPerSecond, double mfu, long trainableParameters) {
         public Double valPerplexity() {
             return valLoss == null ? null : Math.exp(valLoss);
+        }
+
+        /**
+         * "N steps; train loss L; validation perplexity P on E held-out examples (from P0)", with "(resumed from step
+         * S)" after the steps when resumed: the first line every command and stage prints for a finished run.
+         */
+        public String summary() {
+            StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%d steps", steps));
+            if (resumedFrom > 0) {
+                s.append(" (resumed from step ").append(resumedFrom).append(')');
+            }
+            s.append(String.format(Locale.ROOT, "; train loss %.4f", trainLoss));
+            if (valLoss != null) {
+                s.append(String.format(Locale.ROOT, "; validation perplexity %.2f on %d held-out examples",
+                        valPerplexity(), valExamples));
+                if (initialValLoss != null) {
+                    s.append(String.format(Locale.ROOT, " (from %.2f)", Math.exp(initialValLoss)));
+                }
+            }
+            return s.toString();
         }
     }
 
@@ -298,7 +318,8 @@ public final class LmTrainer {
 
         private Result result(Path fin, int step, int start, long trainable, boolean early) {
             return new Result(out, fin, lora == null || fin == null ? null : checkpoints.adapterDir(), step,
-                    lastLoss, validation.first(), validation.last(), early, start, tokensPerSecond, mfu, trainable);
+                    lastLoss, validation.first(), validation.last(), validation.examples(), early, start,
+                    tokensPerSecond, mfu, trainable);
         }
 
         /** One optimizer step; returns {loss, grad norm before clipping}. */

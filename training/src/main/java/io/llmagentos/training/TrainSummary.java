@@ -24,6 +24,7 @@ final class TrainSummary {
         if (r.valLoss() != null) {
             o.put("val_loss", r.valLoss());
             o.put("val_ppl", r.valPerplexity());
+            o.put("val_examples", r.valExamples());
         }
         o.put("stopped_early", r.stoppedEarly());
         o.put("resumed_from_step", r.resumedFrom());

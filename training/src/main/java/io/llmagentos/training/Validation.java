@@ -28,10 +28,15 @@ final class Validation {
         this.seq = run.cfg().seqLen();
     }
 
+    /** Validation examples each evaluation scores: the first {@code eval_batches} micro-batches' worth. */
+    int examples() {
+        return Math.min(run.data().validationSize(), run.cfg().intOpt("training.eval_batches") * batch);
+    }
+
     /** Mean validation loss over the first {@code eval_batches} micro-batches of the validation split. */
     double evaluate(Device d, Weights weights) throws IOException {
         TrainingData data = run.data();
-        int n = Math.min(data.validationSize(), run.cfg().intOpt("training.eval_batches") * batch);
+        int n = examples();
         double sum = 0;
         double tokens = 0;
         for (int i = 0; i < n; i += batch) {

@@ -20,11 +20,14 @@ class PretrainTest {
         TrainConfig cfg = TrainConfig.of(TrainMode.PRETRAIN, "demo-student", null, dir.resolve("shards"), null,
                 dir.resolve("tokenizer"), dir.resolve("run"), Map.of("training.seq_len", "32", "training.max_steps", "40",
                         "training.eval_every", "20", "training.save_every", "0", "training.warmup_steps", "5",
-                        "data.validation_fraction", "0.1"));
+                        "data.validation_fraction", "0.1", "training.eval_batches", "2"));
         List<Map<String, Double>> seen = new ArrayList<>();
         MetricsListener ml = (step, values) -> seen.add(values);
         LmTrainer.Result r = new LmTrainer(cfg, ProgressListener.NONE, ml).run(false);
         assertThat(r.steps()).isEqualTo(40);
+        assertThat(r.valExamples()).as("2 eval batches of 8").isEqualTo(16);
+        assertThat(r.summary()).startsWith("40 steps; train loss ").contains(" on 16 held-out examples (from ")
+                .doesNotContain("resumed");
         assertThat(r.stoppedEarly()).isFalse();
         assertThat(r.initialValLoss()).isNotNull();
         assertThat(Math.exp(r.initialValLoss()) / r.valPerplexity()).as("val ppl falls").isGreaterThan(3);

@@ -60,12 +60,8 @@ final class TrainCommand implements Runnable {
     }
 
     static void print(LmTrainer.Result r) {
-        System.out.printf(Locale.ROOT, "%d steps%s; train loss %.4f%s; %.0f tokens/s, MFU %.1f%%%n", r.steps(),
-                r.resumedFrom() > 0 ? " (resumed from step " + r.resumedFrom() + ")" : "", r.trainLoss(),
-                r.valLoss() == null ? "" : String.format(Locale.ROOT, "; validation perplexity %.2f%s", r.valPerplexity(),
-                        r.initialValLoss() == null ? "" : String.format(Locale.ROOT, " (from %.2f)",
-                                Math.exp(r.initialValLoss()))),
-                r.tokensPerSecond(), 100 * r.mfu());
+        System.out.printf(Locale.ROOT, "%s; %.0f tokens/s, MFU %.1f%%%n", r.summary(), r.tokensPerSecond(),
+                100 * r.mfu());
         if (r.stoppedEarly()) {
             System.out.println("stopped early: validation loss stopped improving");
         }

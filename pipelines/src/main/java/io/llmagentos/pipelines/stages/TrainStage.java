@@ -105,11 +105,7 @@ public abstract class TrainStage implements Stage {
         ctx.log().printf(Locale.ROOT, "%s: %d steps -> %s%n", name(), cfg.maxSteps(), cfg.output());
         boolean resume = java.nio.file.Files.isDirectory(cfg.output());
         LmTrainer.Result r = new LmTrainer(cfg, ctx.progress(), ctx.metrics()).run(resume);
-        ctx.log().printf(Locale.ROOT, "%d steps%s; train loss %.4f%s; %.0f tokens/s%n", r.steps(),
-                r.resumedFrom() > 0 ? " (resumed from step " + r.resumedFrom() + ")" : "", r.trainLoss(),
-                r.valLoss() == null ? "" : String.format(Locale.ROOT, "; validation perplexity %.2f%s", r.valPerplexity(),
-                        r.initialValLoss() == null ? "" : String.format(Locale.ROOT, " (from %.2f)",
-                                Math.exp(r.initialValLoss()))), r.tokensPerSecond());
+        ctx.log().printf(Locale.ROOT, "%s; %.0f tokens/s%n", r.summary(), r.tokensPerSecond());
         ctx.log().println("  final checkpoint  " + r.finalCheckpoint());
         StageResult.Builder b = StageResult.builder().output("checkpoint", r.finalCheckpoint()).output("dir", r.output())
                 .metric("train_loss", r.trainLoss()).metric("steps", r.steps())
